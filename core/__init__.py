@@ -1,0 +1,1 @@
+"""famtriage's engine: pure Python and polars, never a UI import."""

@@ -1,0 +1,41 @@
+"""Money and time as the JSON interface and the exports show them (vectorized)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+
+
+def money_expr(cents: pl.Expr) -> pl.Expr:
+    """Integer cents to a string with two decimals ("-0.50", "1234.00")."""
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (cents.abs() // 100).cast(pl.String)
+    frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    return sign + whole + "." + frac
+
+
+def money(cents: int | None) -> str:
+    cents = cents or 0
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def money_display(cents: int | None) -> str:
+    """For people: "$1,234.50"."""
+    cents = cents or 0
+    return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def iso_expr(col: pl.Expr) -> pl.Expr:
+    """A datetime column as ISO 8601 to the second ("2024-05-01T09:30:00")."""
+    return col.dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def iso_date_expr(col: pl.Expr) -> pl.Expr:
+    return col.dt.strftime("%Y-%m-%d")
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()

@@ -1,0 +1,24 @@
+"""Opening a store the way every entry point does: default store seeded on first use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from core import config
+from core.context import Context
+from core.importer import import_export
+from core.store import Store
+
+
+def open_store(db: str | None, on_progress: Callable[[int, int], None] | None = None) -> Store:
+    """Open `--db`/`FAMTRIAGE_DB`, or the default store (created from sample_data/)."""
+    target, is_default = config.resolve_db(db)
+    store = Store.open(target)
+    if is_default and store.is_empty():
+        import_export(store, config.SAMPLE_DATA, on_progress=on_progress)
+    return store
+
+
+def open_context(db: str | None, as_email: str | None, org: int | None) -> Context:
+    return Context.open(open_store(db), as_email or os.environ.get("FAMTRIAGE_USER"), org)

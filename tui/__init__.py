@@ -1,0 +1,1 @@
+"""famtriage's faces: the Textual app and the command line. Both only show and ask."""
