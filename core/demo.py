@@ -20,20 +20,95 @@ from core.importer import ImportSummary, import_tables, in_memory, read_export, 
 from core.store import Store
 
 FIRST = [
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "James", "Isabella", "Lucas",
-    "Mia", "Mateo", "Amelia", "Benjamin", "Harper", "Henry", "Evelyn", "Theodore", "Luna",
-    "Jack", "Camila", "Levi", "Gianna", "Alexander", "Aria", "Jackson", "Ella", "Sebastian",
-    "Chloe", "Daniel", "Zoë", "Øyvind", "Priya", "Wei", "Fatima", "Diego", "Aisha", "Kenji",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Mateo",
+    "Amelia",
+    "Benjamin",
+    "Harper",
+    "Henry",
+    "Evelyn",
+    "Theodore",
+    "Luna",
+    "Jack",
+    "Camila",
+    "Levi",
+    "Gianna",
+    "Alexander",
+    "Aria",
+    "Jackson",
+    "Ella",
+    "Sebastian",
+    "Chloe",
+    "Daniel",
+    "Zoë",
+    "Øyvind",
+    "Priya",
+    "Wei",
+    "Fatima",
+    "Diego",
+    "Aisha",
+    "Kenji",
 ]
 LAST = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Nguyen", "Kowalski", "O'Brien", "Müller", "李",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Nguyen",
+    "Kowalski",
+    "O'Brien",
+    "Müller",
+    "李",
 ]
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "mail.com"]
-CLASSES = ["Tadpoles", "Minnows", "Dolphins", "Sharks", "Ballet I", "Tap II", "Hip Hop",
-           "Gymnastics Rec", "Tumbling", "Swim Team"]
+CLASSES = [
+    "Tadpoles",
+    "Minnows",
+    "Dolphins",
+    "Sharks",
+    "Ballet I",
+    "Tap II",
+    "Hip Hop",
+    "Gymnastics Rec",
+    "Tumbling",
+    "Swim Team",
+]
 POLICIES = ["Liability Waiver", "Photo Release", "Cancellation Policy", "Code of Conduct"]
 KINDS = ["note", "login", "email_sent", "class_change"]
 EPOCH = datetime(2015, 1, 1)
@@ -47,7 +122,7 @@ def _pick(rng: np.random.Generator, words: list[str], n: int) -> pl.Series:
 
 def _times(rng: np.random.Generator, n: int, span_s: int = SPAN_S) -> pl.Series:
     seconds = rng.integers(0, span_s, n).astype(np.int64)
-    return pl.Series((EPOCH_US + seconds * 1_000_000)).cast(pl.Datetime("us"))
+    return pl.Series(EPOCH_US + seconds * 1_000_000).cast(pl.Datetime("us"))
 
 
 def _repeat_ids(rng: np.random.Generator, owners: np.ndarray, mean: float) -> np.ndarray:
@@ -56,39 +131,55 @@ def _repeat_ids(rng: np.random.Generator, owners: np.ndarray, mean: float) -> np
     return np.repeat(owners, counts)
 
 
-def synthetic(n: int, seed: int = 1, dup_rate: float = 0.04, first_id: int = 1,
-              orgs: int | None = None) -> dict[str, pl.DataFrame]:
+def synthetic(
+    n: int, seed: int = 1, dup_rate: float = 0.04, first_id: int = 1, orgs: int | None = None
+) -> dict[str, pl.DataFrame]:
     """`n` families over `orgs` organizations (one per 10,000 families by default)."""
     rng = np.random.default_rng(seed)
     n_orgs = orgs or max(1, n // 10_000)
     fid = np.arange(first_id, first_id + n, dtype=np.int64)
     org = rng.integers(1, n_orgs + 1, n)
     last = _pick(rng, LAST, n)
-    families = pl.DataFrame({
-        "family_id": fid, "org_id": org, "family_name": last + " Family",
-        "created_at": _times(rng, n),
-    })
+    families = pl.DataFrame(
+        {
+            "family_id": fid,
+            "org_id": org,
+            "family_name": last + " Family",
+            "created_at": _times(rng, n),
+        }
+    )
     primary_first = _pick(rng, FIRST, n)
     email = (
-        primary_first.str.to_lowercase() + "." + last.str.to_lowercase()
-        + pl.Series(fid).cast(pl.String) + "@" + _pick(rng, DOMAINS, n)
+        primary_first.str.to_lowercase()
+        + "."
+        + last.str.to_lowercase()
+        + pl.Series(fid).cast(pl.String)
+        + "@"
+        + _pick(rng, DOMAINS, n)
     ).str.replace_all(r"[^a-z0-9.@]", "x")
     primary_first, email = _duplicate_some(rng, families, primary_first, email, dup_rate)
     guardians = _guardians(rng, fid, primary_first, last, email, first_id)
     history = rng.random(n) > 0.15  # 15% of families never did anything
     return {
-        "orgs": pl.DataFrame({
-            "org_id": np.arange(1, n_orgs + 1),
-            "name": [f"Demo Organization {i}" for i in range(1, n_orgs + 1)],
-        }),
+        "orgs": pl.DataFrame(
+            {
+                "org_id": np.arange(1, n_orgs + 1),
+                "name": [f"Demo Organization {i}" for i in range(1, n_orgs + 1)],
+            }
+        ),
         "families": families,
         "guardians": guardians,
         **_history(rng, fid[history], first_id),
     }
 
 
-def _duplicate_some(rng: np.random.Generator, families: pl.DataFrame, first: pl.Series,
-                    email: pl.Series, dup_rate: float) -> tuple[pl.Series, pl.Series]:
+def _duplicate_some(
+    rng: np.random.Generator,
+    families: pl.DataFrame,
+    first: pl.Series,
+    email: pl.Series,
+    dup_rate: float,
+) -> tuple[pl.Series, pl.Series]:
     """Give a few families the primary email of one of the 1–3 families before them in
     their organization (as typed, upper-cased or padded with spaces). Most copies are the
     same person signing up again (same first name); one in eight is someone else sharing
@@ -112,21 +203,31 @@ def _duplicate_some(rng: np.random.Generator, families: pl.DataFrame, first: pl.
         frame["email"].gather(src).alias("src"), frame["first"].gather(src).alias("src_first")
     )
     varied = (
-        pl.when(pl.col("variant") == 0).then(pl.col("src"))
-        .when(pl.col("variant") == 1).then(pl.col("src").str.to_uppercase())
+        pl.when(pl.col("variant") == 0)
+        .then(pl.col("src"))
+        .when(pl.col("variant") == 1)
+        .then(pl.col("src").str.to_uppercase())
         .otherwise(pl.lit(" ") + pl.col("src") + pl.lit(" "))
     )
     copying = pl.col("copy") & (pl.col("src_pos") >= pl.col("org_start"))
     out = frame.with_columns(
         pl.when(copying).then(varied).otherwise(pl.col("email")).alias("email"),
-        pl.when(copying & pl.col("same_person")).then(pl.col("src_first"))
-        .otherwise(pl.col("first")).alias("first"),
+        pl.when(copying & pl.col("same_person"))
+        .then(pl.col("src_first"))
+        .otherwise(pl.col("first"))
+        .alias("first"),
     ).sort("i")
     return out["first"], out["email"]
 
 
-def _guardians(rng: np.random.Generator, fid: np.ndarray, first: pl.Series, last: pl.Series,
-               email: pl.Series, first_id: int) -> pl.DataFrame:
+def _guardians(
+    rng: np.random.Generator,
+    fid: np.ndarray,
+    first: pl.Series,
+    last: pl.Series,
+    email: pl.Series,
+    first_id: int,
+) -> pl.DataFrame:
     """One primary per family; 30% have a second guardian with an email of their own."""
     n = len(fid)
     second = fid[rng.random(n) < 0.3]
@@ -135,22 +236,38 @@ def _guardians(rng: np.random.Generator, fid: np.ndarray, first: pl.Series, last
     idx = (second - first_id).astype(np.int64)
     second_last = last.gather(idx)
     second_email = (
-        second_first.str.to_lowercase() + "." + second_last.str.to_lowercase() + ".g"
-        + pl.Series(second).cast(pl.String) + "@" + _pick(rng, DOMAINS, m)
+        second_first.str.to_lowercase()
+        + "."
+        + second_last.str.to_lowercase()
+        + ".g"
+        + pl.Series(second).cast(pl.String)
+        + "@"
+        + _pick(rng, DOMAINS, m)
     ).str.replace_all(r"[^a-z0-9.@]", "x")
-    primaries = pl.DataFrame({
-        "family_id": fid, "first_name": first, "last_name": last, "email": email,
-        "phone": _phones(rng, n), "is_primary": np.ones(n, dtype=bool),
-    })
-    others = pl.DataFrame({
-        "family_id": second, "first_name": second_first, "last_name": second_last,
-        "email": second_email, "phone": _phones(rng, m), "is_primary": np.zeros(m, dtype=bool),
-    })
+    primaries = pl.DataFrame(
+        {
+            "family_id": fid,
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "phone": _phones(rng, n),
+            "is_primary": np.ones(n, dtype=bool),
+        }
+    )
+    others = pl.DataFrame(
+        {
+            "family_id": second,
+            "first_name": second_first,
+            "last_name": second_last,
+            "email": second_email,
+            "phone": _phones(rng, m),
+            "is_primary": np.zeros(m, dtype=bool),
+        }
+    )
     both = pl.concat([primaries, others])
-    return both.with_columns(
-        (pl.int_range(both.height) + first_id).alias("guardian_id")
-    ).select("guardian_id", "family_id", "first_name", "last_name", "email", "phone",
-             "is_primary")
+    return both.with_columns((pl.int_range(both.height) + first_id).alias("guardian_id")).select(
+        "guardian_id", "family_id", "first_name", "last_name", "email", "phone", "is_primary"
+    )
 
 
 def _phones(rng: np.random.Generator, n: int) -> pl.Series:
@@ -161,44 +278,72 @@ def _history(rng: np.random.Generator, fid: np.ndarray, first_id: int) -> dict[s
     """Students, enrollments, payments, policies and activity for the families in `fid`."""
     s_fam = _repeat_ids(rng, fid, 1.5)
     ns = len(s_fam)
-    students = pl.DataFrame({
-        "student_id": np.arange(first_id, first_id + ns), "family_id": s_fam,
-        "first_name": _pick(rng, FIRST, ns), "last_name": _pick(rng, LAST, ns),
-        "birth_date": _times(rng, ns).dt.date(),
-    })
+    students = pl.DataFrame(
+        {
+            "student_id": np.arange(first_id, first_id + ns),
+            "family_id": s_fam,
+            "first_name": _pick(rng, FIRST, ns),
+            "last_name": _pick(rng, LAST, ns),
+            "birth_date": _times(rng, ns).dt.date(),
+        }
+    )
     e_stu = _repeat_ids(rng, students["student_id"].to_numpy(), 1.3)
     ne = len(e_stu)
     start = _times(rng, ne)
-    enrollments = pl.DataFrame({
-        "enrollment_id": np.arange(first_id, first_id + ne), "student_id": e_stu,
-        "class_name": _pick(rng, CLASSES, ne), "start_date": start.dt.date(),
-        "end_date": (start + timedelta(days=120)).dt.date(),
-    })
+    enrollments = pl.DataFrame(
+        {
+            "enrollment_id": np.arange(first_id, first_id + ne),
+            "student_id": e_stu,
+            "class_name": _pick(rng, CLASSES, ne),
+            "start_date": start.dt.date(),
+            "end_date": (start + timedelta(days=120)).dt.date(),
+        }
+    )
     p_fam = _repeat_ids(rng, fid, 4.1)
     np_ = len(p_fam)
-    payments = pl.DataFrame({
-        "payment_id": np.arange(first_id, first_id + np_), "family_id": p_fam,
-        "amount": rng.integers(1_500, 25_000, np_) / 100, "paid_at": _times(rng, np_),
-    })
+    payments = pl.DataFrame(
+        {
+            "payment_id": np.arange(first_id, first_id + np_),
+            "family_id": p_fam,
+            "amount": rng.integers(1_500, 25_000, np_) / 100,
+            "paid_at": _times(rng, np_),
+        }
+    )
     k_fam = _repeat_ids(rng, fid, 1.0)
     nk = len(k_fam)
-    policies = pl.DataFrame({
-        "policy_id": np.arange(first_id, first_id + nk), "family_id": k_fam,
-        "policy_name": _pick(rng, POLICIES, nk), "signed_at": _times(rng, nk),
-    })
+    policies = pl.DataFrame(
+        {
+            "policy_id": np.arange(first_id, first_id + nk),
+            "family_id": k_fam,
+            "policy_name": _pick(rng, POLICIES, nk),
+            "signed_at": _times(rng, nk),
+        }
+    )
     a_fam = _repeat_ids(rng, fid, 0.8)
     na = len(a_fam)
-    activity = pl.DataFrame({
-        "activity_id": np.arange(first_id, first_id + na), "family_id": a_fam,
-        "at": _times(rng, na), "kind": _pick(rng, KINDS, na),
-        "detail": pl.Series([""] * na, dtype=pl.String),
-    })
-    return {"students": students, "enrollments": enrollments, "payments": payments,
-            "policies": policies, "activity": activity}
+    activity = pl.DataFrame(
+        {
+            "activity_id": np.arange(first_id, first_id + na),
+            "family_id": a_fam,
+            "at": _times(rng, na),
+            "kind": _pick(rng, KINDS, na),
+            "detail": pl.Series([""] * na, dtype=pl.String),
+        }
+    )
+    return {
+        "students": students,
+        "enrollments": enrollments,
+        "payments": payments,
+        "policies": policies,
+        "activity": activity,
+    }
 
 
-def write_export(tables: dict[str, pl.DataFrame], out: Path,
-                 on_progress: Callable[[int, int], None] | None = None) -> None:
+def write_export(
+    tables: dict[str, pl.DataFrame],
+    out: Path,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Write a set as one Parquet file per table (an export folder)."""
     out.mkdir(parents=True, exist_ok=True)
     for done, (name, frame) in enumerate(tables.items(), start=1):
@@ -207,8 +352,12 @@ def write_export(tables: dict[str, pl.DataFrame], out: Path,
             on_progress(done, len(tables))
 
 
-def rebuild_store(store: Store, families: int | None, seed: int = 1,
-                  on_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+def rebuild_store(
+    store: Store,
+    families: int | None,
+    seed: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
     """Empty the store, then load the sample data (or `families` synthetic ones)."""
     if families is None:
         tables = read_export(config.SAMPLE_DATA)

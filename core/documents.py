@@ -19,8 +19,18 @@ from core.report import Report
 from core.search import SearchHit
 
 FAMILY_FIELDS = [
-    "family_id", "family_name", "primary_guardian", "email", "created_at", "students",
-    "enrollments", "payments", "payments_total", "policies", "activity", "last_activity",
+    "family_id",
+    "family_name",
+    "primary_guardian",
+    "email",
+    "created_at",
+    "students",
+    "enrollments",
+    "payments",
+    "payments_total",
+    "policies",
+    "activity",
+    "last_activity",
     "has_history",
 ]
 
@@ -31,25 +41,48 @@ def _array(frame: pl.DataFrame) -> str:
 
 def report_groups(report: Report) -> pl.DataFrame:
     """One row per group, with its families (survivor first) and its recommendation."""
-    fams = report.families.select(
-        "org_id", pl.col("email").alias("_key"),
-        pl.struct(
-            "family_id", "family_name", "primary_guardian",
-            pl.col("raw_email").alias("email"),
-            iso_expr(pl.col("created_at")).alias("created_at"),
-            "students", "enrollments", "payments",
-            money_expr(pl.col("payments_total_cents")).alias("payments_total"),
-            "policies", "activity",
-            iso_expr(pl.col("last_activity")).alias("last_activity"),
-            "has_history", "email_valid", "login_guardian", "role",
-        ).alias("family"),
-    ).group_by("org_id", "_key", maintain_order=True).agg(pl.col("family").alias("families"))
-    return report.groups.drop("families").join(
-        fams, left_on=["org_id", "email"], right_on=["org_id", "_key"], how="left",
-        maintain_order="left",
-    ).select(
-        "org_id", "email", "families", "email_valid",
-        pl.struct("action", "survivor", "merge", "delete", "reason").alias("recommendation"),
+    fams = (
+        report.families.select(
+            "org_id",
+            pl.col("email").alias("_key"),
+            pl.struct(
+                "family_id",
+                "family_name",
+                "primary_guardian",
+                pl.col("raw_email").alias("email"),
+                iso_expr(pl.col("created_at")).alias("created_at"),
+                "students",
+                "enrollments",
+                "payments",
+                money_expr(pl.col("payments_total_cents")).alias("payments_total"),
+                "policies",
+                "activity",
+                iso_expr(pl.col("last_activity")).alias("last_activity"),
+                "has_history",
+                "email_valid",
+                "login_guardian",
+                "role",
+            ).alias("family"),
+        )
+        .group_by("org_id", "_key", maintain_order=True)
+        .agg(pl.col("family").alias("families"))
+    )
+    return (
+        report.groups.drop("families")
+        .join(
+            fams,
+            left_on=["org_id", "email"],
+            right_on=["org_id", "_key"],
+            how="left",
+            maintain_order="left",
+        )
+        .select(
+            "org_id",
+            "email",
+            "families",
+            "email_valid",
+            pl.struct("action", "survivor", "merge", "delete", "reason").alias("recommendation"),
+        )
     )
 
 
@@ -57,7 +90,8 @@ def report_document(report: Report) -> str:
     head = json.dumps({"generated_at": iso(report.generated_at), "scope": report.scope})
     possible = _array(report.possible)
     return (
-        head[:-1] + ', "title": "Family With Same Primary Emails for Login (FAM-12)"'
+        head[:-1]
+        + ', "title": "Family With Same Primary Emails for Login (FAM-12)"'
         + f', "groups": {_array(report_groups(report))}'
         + f', "possible_same_person": {possible}}}'
     )
@@ -75,11 +109,18 @@ def search_document(query: str, hits: list[SearchHit]) -> dict[str, Any]:
         "query": query,
         "families": [
             {
-                "family_id": h.family_id, "org_id": h.org_id, "family_name": h.family_name,
-                "status": h.status, "match": h.match,
+                "family_id": h.family_id,
+                "org_id": h.org_id,
+                "family_name": h.family_name,
+                "status": h.status,
+                "match": h.match,
                 "guardians": [
-                    {"guardian_id": g.guardian_id, "name": g.name, "email": g.email,
-                     "is_primary": g.is_primary}
+                    {
+                        "guardian_id": g.guardian_id,
+                        "name": g.name,
+                        "email": g.email,
+                        "is_primary": g.is_primary,
+                    }
                     for g in h.guardians
                 ],
             }
@@ -107,23 +148,35 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 def family_document(detail: FamilyDetail) -> dict[str, Any]:
     return {
-        "family_id": detail.family_id, "org_id": detail.org_id,
-        "family_name": detail.family_name, "status": detail.status,
-        "merged_into": detail.merged_into, "created_at": iso(detail.created_at),
+        "family_id": detail.family_id,
+        "org_id": detail.org_id,
+        "family_name": detail.family_name,
+        "status": detail.status,
+        "merged_into": detail.merged_into,
+        "created_at": iso(detail.created_at),
         "has_history": detail.has_history,
         "payments_total": money(detail.payments_total_cents),
-        "guardians": _rows(detail.guardians), "students": _rows(detail.students),
-        "enrollments": _rows(detail.enrollments), "payments": _rows(detail.payments),
-        "policies": _rows(detail.policies), "activity": _rows(detail.activity),
+        "guardians": _rows(detail.guardians),
+        "students": _rows(detail.students),
+        "enrollments": _rows(detail.enrollments),
+        "payments": _rows(detail.payments),
+        "policies": _rows(detail.policies),
+        "activity": _rows(detail.activity),
     }
 
 
 def readiness_document(orgs: list[OrgReadiness]) -> dict[str, Any]:
     return {
         "orgs": [
-            {"org_id": o.org_id, "name": o.name, "families": o.families,
-             "groups_left": o.groups_left, "login_conflicts": o.login_conflicts,
-             "ready": o.ready, "by_action": o.by_action}
+            {
+                "org_id": o.org_id,
+                "name": o.name,
+                "families": o.families,
+                "groups_left": o.groups_left,
+                "login_conflicts": o.login_conflicts,
+                "ready": o.ready,
+                "by_action": o.by_action,
+            }
             for o in orgs
         ]
     }

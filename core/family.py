@@ -59,8 +59,12 @@ def family_detail(ctx: Context, family_id: int) -> FamilyDetail:
         "enrollments", schema.enrollments.c.student_id.in_(students["student_id"].to_list())
     ).sort("start_date", "enrollment_id", nulls_last=True)
     return FamilyDetail(
-        family_id=row.family_id, org_id=row.org_id, family_name=row.family_name,
-        status=row.status, merged_into=row.merged_into, created_at=row.created_at,
+        family_id=row.family_id,
+        org_id=row.org_id,
+        family_name=row.family_name,
+        status=row.status,
+        merged_into=row.merged_into,
+        created_at=row.created_at,
         guardians=of_family("guardians", "guardian_id").sort("is_primary", descending=True),
         students=students,
         enrollments=enrollments,

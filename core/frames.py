@@ -16,15 +16,27 @@ from core.emails import normalize_series
 Tables = dict[str, pl.LazyFrame]
 
 LOGINS_SCHEMA = {
-    "guardian_id": pl.Int64, "family_id": pl.Int64, "org_id": pl.Int64,
-    "first_name": pl.String, "last_name": pl.String, "email": pl.String,
-    "email_norm": pl.String, "is_primary": pl.Boolean,
+    "guardian_id": pl.Int64,
+    "family_id": pl.Int64,
+    "org_id": pl.Int64,
+    "first_name": pl.String,
+    "last_name": pl.String,
+    "email": pl.String,
+    "email_norm": pl.String,
+    "is_primary": pl.Boolean,
 }
 STATS_SCHEMA = {
-    "family_id": pl.Int64, "org_id": pl.Int64, "family_name": pl.String,
-    "created_at": pl.Datetime("us"), "primary_guardian": pl.String,
-    "students": pl.UInt32, "enrollments": pl.UInt32, "payments": pl.UInt32,
-    "payments_total_cents": pl.Int64, "policies": pl.UInt32, "activity": pl.UInt32,
+    "family_id": pl.Int64,
+    "org_id": pl.Int64,
+    "family_name": pl.String,
+    "created_at": pl.Datetime("us"),
+    "primary_guardian": pl.String,
+    "students": pl.UInt32,
+    "enrollments": pl.UInt32,
+    "payments": pl.UInt32,
+    "payments_total_cents": pl.Int64,
+    "policies": pl.UInt32,
+    "activity": pl.UInt32,
     "last_activity": pl.Datetime("us"),
 }
 
@@ -48,13 +60,18 @@ def logins(tables: Tables) -> pl.DataFrame:
     names = tables["guardians"].collect_schema().names()
     cols = ["guardian_id", "family_id", "first_name", "last_name", "email", "is_primary"]
     cols += ["email_norm"] if "email_norm" in names else []
-    guardians = tables["guardians"].select(cols).filter(
-        pl.col("email").is_not_null() & (pl.col("email") != "")
+    guardians = (
+        tables["guardians"]
+        .select(cols)
+        .filter(pl.col("email").is_not_null() & (pl.col("email") != ""))
     )
     found = guardians.join(fam, on="family_id", how="inner").collect()
-    return with_login_keys(found).filter(pl.col("email_norm").is_not_null()).select(
-        list(LOGINS_SCHEMA)
-    ).cast(LOGINS_SCHEMA)
+    return (
+        with_login_keys(found)
+        .filter(pl.col("email_norm").is_not_null())
+        .select(list(LOGINS_SCHEMA))
+        .cast(LOGINS_SCHEMA)
+    )
 
 
 def _count_by_family(frame: pl.LazyFrame, name: str, when: str | None) -> pl.LazyFrame:
@@ -67,8 +84,10 @@ def _count_by_family(frame: pl.LazyFrame, name: str, when: str | None) -> pl.Laz
 def family_stats(tables: Tables) -> pl.DataFrame:
     fam = active_families(tables)
     student_family = tables["students"].select("student_id", "family_id")
-    enrollments = tables["enrollments"].select("student_id", "start_date").join(
-        student_family, on="student_id", how="inner"
+    enrollments = (
+        tables["enrollments"]
+        .select("student_id", "start_date")
+        .join(student_family, on="student_id", how="inner")
     )
     primary = (
         tables["guardians"]
@@ -79,13 +98,20 @@ def family_stats(tables: Tables) -> pl.DataFrame:
             pl.concat_str(
                 [pl.col("first_name").fill_null(""), pl.col("last_name").fill_null("")],
                 separator=" ",
-            ).str.strip_chars().first().alias("primary_guardian")
+            )
+            .str.strip_chars()
+            .first()
+            .alias("primary_guardian")
         )
     )
-    payments = tables["payments"].group_by("family_id").agg(
-        pl.len().alias("payments"),
-        pl.col("amount_cents").sum().alias("payments_total_cents"),
-        pl.col("paid_at").max().alias("payments_last"),
+    payments = (
+        tables["payments"]
+        .group_by("family_id")
+        .agg(
+            pl.len().alias("payments"),
+            pl.col("amount_cents").sum().alias("payments_total_cents"),
+            pl.col("paid_at").max().alias("payments_last"),
+        )
     )
     parts = [
         _count_by_family(tables["students"], "students", None),
@@ -100,12 +126,17 @@ def family_stats(tables: Tables) -> pl.DataFrame:
         out = out.join(part, on="family_id", how="left")
     counts = ["students", "enrollments", "payments", "policies", "activity"]
     lasts = ["enrollments_last", "payments_last", "policies_last", "activity_last"]
-    return out.with_columns(
-        [pl.col(c).fill_null(0).cast(pl.UInt32) for c in counts]
-        + [
-            pl.col("payments_total_cents").fill_null(0).cast(pl.Int64),
-            pl.max_horizontal([pl.col(c).cast(pl.Datetime("us")) for c in lasts]).alias(
-                "last_activity"
-            ),
-        ]
-    ).select(list(STATS_SCHEMA)).cast(STATS_SCHEMA).collect()
+    return (
+        out.with_columns(
+            [pl.col(c).fill_null(0).cast(pl.UInt32) for c in counts]
+            + [
+                pl.col("payments_total_cents").fill_null(0).cast(pl.Int64),
+                pl.max_horizontal([pl.col(c).cast(pl.Datetime("us")) for c in lasts]).alias(
+                    "last_activity"
+                ),
+            ]
+        )
+        .select(list(STATS_SCHEMA))
+        .cast(STATS_SCHEMA)
+        .collect()
+    )

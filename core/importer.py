@@ -97,7 +97,9 @@ def _workbook_sheets(path: Path) -> dict[str, Source]:
         names = fastexcel.read_excel(str(path)).sheet_names
     except Exception as exc:
         raise InputError(f"{path}: not a readable workbook: {exc}") from exc
-    found = {n.lower(): Source(n.lower(), path, n) for n in names if n.lower() in schema.IMPORT_SPECS}
+    found = {
+        n.lower(): Source(n.lower(), path, n) for n in names if n.lower() in schema.IMPORT_SPECS
+    }
     missing = [t for t in REQUIRED_TABLES if t not in found]
     if missing:
         raise InputError(f"{path}: missing sheet(s): {', '.join(missing)}")
@@ -152,16 +154,19 @@ def _collect_problems(source: Source, raw: pl.DataFrame, checks: list, problems:
         ]
         + [
             (~present).alias(f"missing:{field.name}")
-            for field, present, _ in checks if field.required
+            for field, present, _ in checks
+            if field.required
         ]
     ).with_row_index("_row")
     for name in flags.columns[1:]:
         kind, column = name.split(":", 1)
         rows = flags.filter(pl.col(name))["_row"].head(MAX_PROBLEMS).to_list()
         field = schema.IMPORT_SPECS[source.table]
-        what = "required value missing" if kind == "missing" else PROBLEMS[
-            next(f.kind for f in field.fields if f.name == column)
-        ]
+        what = (
+            "required value missing"
+            if kind == "missing"
+            else PROBLEMS[next(f.kind for f in field.fields if f.name == column)]
+        )
         for row in rows:
             value = raw[row, column if column in raw.columns else _orig(raw, column)]
             shown = f" ({value!r})" if kind == "bad" else ""
@@ -178,8 +183,9 @@ def read_export(path: Path, validate: bool = True) -> dict[str, pl.DataFrame]:
     return type_tables({n: (src, read_raw(src)) for n, src in sources.items()}, validate)
 
 
-def type_tables(raw: dict[str, tuple[Source, pl.DataFrame]], validate: bool = True
-                ) -> dict[str, pl.DataFrame]:
+def type_tables(
+    raw: dict[str, tuple[Source, pl.DataFrame]], validate: bool = True
+) -> dict[str, pl.DataFrame]:
     """Typed, defaulted (and with `validate`, checked) tables from raw frames."""
     problems: list[str] = []
     tables = {name: typed_table(src, frame, problems) for name, (src, frame) in raw.items()}
@@ -219,17 +225,25 @@ def _with_defaults(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 def _dtype(kind: str) -> pl.DataType:
     return {
-        "int": pl.Int64, "bool": pl.Boolean, "date": pl.Date,
-        "datetime": pl.Datetime("us"), "money": pl.Int64, "str": pl.String,
+        "int": pl.Int64,
+        "bool": pl.Boolean,
+        "date": pl.Date,
+        "datetime": pl.Datetime("us"),
+        "money": pl.Int64,
+        "str": pl.String,
     }[kind]
 
 
-def _check_keys(tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]) -> None:
+def _check_keys(
+    tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]
+) -> None:
     for name, frame in tables.items():
         key = schema.IMPORT_SPECS[name].key
         label = sources[name].label if name in sources else name
         first = sources[name].first_row if name in sources else 1
-        dup = frame.with_row_index("_row").filter(pl.col(key).is_duplicated() & pl.col(key).is_not_null())
+        dup = frame.with_row_index("_row").filter(
+            pl.col(key).is_duplicated() & pl.col(key).is_not_null()
+        )
         for row, value in dup.select("_row", key).head(MAX_PROBLEMS).iter_rows():
             problems.append(f"{label}:{row + first}: {key}: duplicate id {value}")
     for child, column, parent, key in REFERENCES:
@@ -258,7 +272,10 @@ def to_store_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def import_export(
-    store: Store, path: Path, *, replace: bool = False,
+    store: Store,
+    path: Path,
+    *,
+    replace: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import an export folder or workbook, all or nothing."""
@@ -266,7 +283,10 @@ def import_export(
 
 
 def import_tables(
-    store: Store, tables: dict[str, pl.DataFrame], *, replace: bool = False,
+    store: Store,
+    tables: dict[str, pl.DataFrame],
+    *,
+    replace: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Write checked tables in one transaction; an organization already held needs `replace`."""
@@ -274,9 +294,12 @@ def import_tables(
     org_ids = tables["orgs"]["org_id"].to_list()
     steps = len(schema.DATA_TABLES) + 1
     with store.bulk() as bulk:
-        held = {r[0] for r in bulk.rows(
-            select(schema.orgs.c.org_id).where(schema.orgs.c.org_id.in_(org_ids))
-        )}
+        held = {
+            r[0]
+            for r in bulk.rows(
+                select(schema.orgs.c.org_id).where(schema.orgs.c.org_id.in_(org_ids))
+            )
+        }
         if held and not replace:
             raise Conflict(
                 f"the store already holds organization(s) {', '.join(map(str, sorted(held)))}; "
@@ -304,16 +327,25 @@ def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
     problems: list[str] = []
     if not bulk.rows(select(schema.families.c.family_id).limit(1)):
         return
-    for name in ("families", "guardians", "students", "enrollments", "payments", "policies",
-                 "activity", "staff"):
+    for name in (
+        "families",
+        "guardians",
+        "students",
+        "enrollments",
+        "payments",
+        "policies",
+        "activity",
+        "staff",
+    ):
         table = schema.metadata.tables[name]
         key = schema.IMPORT_SPECS[name].key
         ids = tables[name][key].to_list()
         for start in range(0, len(ids), 50_000):
-            chunk = ids[start:start + 50_000]
-            taken = [r[0] for r in bulk.rows(
-                select(table.c[key]).where(table.c[key].in_(chunk)).limit(5)
-            )]
+            chunk = ids[start : start + 50_000]
+            taken = [
+                r[0]
+                for r in bulk.rows(select(table.c[key]).where(table.c[key].in_(chunk)).limit(5))
+            ]
             problems += [f"{name}: {key}: id {i} is already used in the store" for i in taken]
             if problems:
                 break

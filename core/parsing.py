@@ -52,7 +52,8 @@ def parse_datetime(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(
         text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False),
         text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%z", time_unit="us", strict=False)
-        .dt.convert_time_zone("UTC").dt.replace_time_zone(None),
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None),
         text.str.to_datetime("%Y-%m-%d %H:%M", time_unit="us", strict=False),
         text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
     )
@@ -86,6 +87,10 @@ def parse_str(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 PARSERS = {
-    "int": parse_int, "bool": parse_bool, "date": parse_date,
-    "datetime": parse_datetime, "money": parse_money, "str": parse_str,
+    "int": parse_int,
+    "bool": parse_bool,
+    "date": parse_date,
+    "datetime": parse_datetime,
+    "money": parse_money,
+    "str": parse_str,
 }

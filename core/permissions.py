@@ -14,8 +14,12 @@ from core.errors import NotFound, PermissionDenied
 from core.store import Store
 
 PERMISSIONS = (
-    "reports.fam12", "families.view", "families.merge", "families.delete",
-    "families.edit", "admin",
+    "reports.fam12",
+    "families.view",
+    "families.merge",
+    "families.delete",
+    "families.edit",
+    "admin",
 )
 BUILTIN_GROUPS = ("Admin", "Account Owner")
 DESCRIPTIONS = {
@@ -87,11 +91,10 @@ def resolve_actor(store: Store, email: str | None) -> Actor:
     st = schema.staff
     with store.engine.connect() as conn:
         if email:
-            row = conn.execute(
-                select(st).where(st.c.email == email.strip())
-            ).first() or conn.execute(
-                select(st).where(st.c.email.ilike(email.strip()))
-            ).first()
+            row = (
+                conn.execute(select(st).where(st.c.email == email.strip())).first()
+                or conn.execute(select(st).where(st.c.email.ilike(email.strip()))).first()
+            )
             if row is None:
                 raise NotFound(f"no staff member with email {email}")
         else:
@@ -103,7 +106,10 @@ def resolve_actor(store: Store, email: str | None) -> Actor:
                     return SINGLE_USER
                 raise NotFound("this store has staff but no Admin: name one with --as EMAIL")
     return Actor(
-        staff_id=row.staff_id, name=row.name or row.email, email=row.email,
-        user_group=row.user_group, org_id=row.org_id,
+        staff_id=row.staff_id,
+        name=row.name or row.email,
+        email=row.email,
+        user_group=row.user_group,
+        org_id=row.org_id,
         permissions=group_permissions(store, row.user_group),
     )

@@ -36,8 +36,14 @@ def readiness(ctx: Context) -> list[OrgReadiness]:
     actions = _actions(primary)
     names = ctx.org_names()
     return [
-        OrgReadiness(org, names.get(org, f"Organization {org}"), families.get(org, 0),
-                     left.get(org, 0), conflicts.get(org, 0), actions.get(org, {}))
+        OrgReadiness(
+            org,
+            names.get(org, f"Organization {org}"),
+            families.get(org, 0),
+            left.get(org, 0),
+            conflicts.get(org, 0),
+            actions.get(org, {}),
+        )
         for org in ctx.orgs
     ]
 

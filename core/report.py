@@ -17,10 +17,27 @@ SCOPES = ("primary", "all-logins")
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
 
 FAMILY_COLUMNS = [
-    "org_id", "email", "family_id", "family_name", "primary_guardian", "login_guardian",
-    "raw_email", "created_at", "students", "enrollments", "payments", "payments_total_cents",
-    "policies", "activity", "last_activity", "has_history", "email_valid", "role",
-    "action", "survivor", "reason",
+    "org_id",
+    "email",
+    "family_id",
+    "family_name",
+    "primary_guardian",
+    "login_guardian",
+    "raw_email",
+    "created_at",
+    "students",
+    "enrollments",
+    "payments",
+    "payments_total_cents",
+    "policies",
+    "activity",
+    "last_activity",
+    "has_history",
+    "email_valid",
+    "role",
+    "action",
+    "survivor",
+    "reason",
 ]
 """One row per family in a group; `role` is survivor | merge | delete | review."""
 
@@ -41,8 +58,11 @@ class Report:
 
 
 def build_report(
-    logins: pl.DataFrame, stats: pl.DataFrame, scope: str = "primary",
-    orgs: list[int] | None = None, generated_at: datetime | None = None,
+    logins: pl.DataFrame,
+    stats: pl.DataFrame,
+    scope: str = "primary",
+    orgs: list[int] | None = None,
+    generated_at: datetime | None = None,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
     candidates = _candidates(logins, scope, orgs)
@@ -78,9 +98,15 @@ def _one_per_family(rows: pl.DataFrame) -> pl.DataFrame:
         rows.sort("is_primary", "guardian_id", descending=[True, False])
         .unique(["org_id", "email_norm", "family_id"], keep="first", maintain_order=True)
         .select(
-            "org_id", "family_id", pl.col("email_norm").alias("email"),
-            pl.col("email").alias("raw_email"), name.alias("login_guardian"),
-            pl.col("first_name").fill_null("").str.strip_chars().str.to_lowercase()
+            "org_id",
+            "family_id",
+            pl.col("email_norm").alias("email"),
+            pl.col("email").alias("raw_email"),
+            name.alias("login_guardian"),
+            pl.col("first_name")
+            .fill_null("")
+            .str.strip_chars()
+            .str.to_lowercase()
             .alias("first_key"),
         )
     )
@@ -121,9 +147,9 @@ def _names_differ(families: pl.DataFrame) -> pl.DataFrame:
     Two first names clearly differ when both are known and neither starts the other
     ("Jen" and "Jennifer" may be one person; "John" and "Mary" are not).
     """
-    named = families.filter(pl.col("first_key") != "").select(
-        "org_id", "email", "first_key"
-    ).unique()
+    named = (
+        families.filter(pl.col("first_key") != "").select("org_id", "email", "first_key").unique()
+    )
     pairs = named.join(named, on=["org_id", "email"], suffix="_b").filter(
         (pl.col("first_key") < pl.col("first_key_b"))
         & ~pl.col("first_key").str.starts_with(pl.col("first_key_b"))
@@ -155,51 +181,85 @@ def _recommend(families: pl.DataFrame) -> pl.DataFrame:
     )
     review = pl.col("differ").fill_null(False)
     action = (
-        pl.when(review).then(pl.lit("review"))
-        .when(pl.col("with_history") >= 2).then(pl.lit("merge"))
+        pl.when(review)
+        .then(pl.lit("review"))
+        .when(pl.col("with_history") >= 2)
+        .then(pl.lit("merge"))
         .otherwise(pl.lit("delete"))
     )
     sid = "#" + pl.col("survivor").cast(pl.String)
     deletes = _id_list(pl.col("delete"))
-    which = pl.when(pl.col("delete").list.len() == 1).then(pl.lit("has")).otherwise(
-        pl.lit("have"))
-    delete_tail = pl.when(pl.col("delete").list.len() > 0).then(
-        pl.format("; delete {}, which {} no history", deletes, which)
-    ).otherwise(pl.lit(""))
+    which = pl.when(pl.col("delete").list.len() == 1).then(pl.lit("has")).otherwise(pl.lit("have"))
+    delete_tail = (
+        pl.when(pl.col("delete").list.len() > 0)
+        .then(pl.format("; delete {}, which {} no history", deletes, which))
+        .otherwise(pl.lit(""))
+    )
     reason = (
-        pl.when(review).then(pl.format(
-            "The primary guardians' names differ ({}): likely different people sharing an "
-            "inbox, so change one email instead of merging.", pl.col("_names")))
-        .when(pl.col("with_history") >= 2).then(pl.format(
-            "{} families have history: merge {} into {} (most history, then oldest){}.",
-            pl.col("with_history"), _id_list(pl.col("merge")), sid, delete_tail))
-        .when(pl.col("with_history") == 1).then(pl.format(
-            "Only {} has history: keep it and delete {}, which {} none.", sid, deletes, which))
-        .otherwise(pl.format(
-            "No family has history: keep the oldest, {}, and delete {}.", sid, deletes))
+        pl.when(review)
+        .then(
+            pl.format(
+                "The primary guardians' names differ ({}): likely different people sharing an "
+                "inbox, so change one email instead of merging.",
+                pl.col("_names"),
+            )
+        )
+        .when(pl.col("with_history") >= 2)
+        .then(
+            pl.format(
+                "{} families have history: merge {} into {} (most history, then oldest){}.",
+                pl.col("with_history"),
+                _id_list(pl.col("merge")),
+                sid,
+                delete_tail,
+            )
+        )
+        .when(pl.col("with_history") == 1)
+        .then(
+            pl.format(
+                "Only {} has history: keep it and delete {}, which {} none.", sid, deletes, which
+            )
+        )
+        .otherwise(
+            pl.format("No family has history: keep the oldest, {}, and delete {}.", sid, deletes)
+        )
     )
     empty = pl.lit([], dtype=pl.List(pl.Int64))
-    return groups.with_columns(
-        action.alias("action"), reason.alias("reason")
-    ).with_columns(
-        pl.when(review).then(None).otherwise(pl.col("survivor")).alias("survivor"),
-        pl.when(review).then(empty).otherwise(pl.col("merge")).alias("merge"),
-        pl.when(review).then(empty).otherwise(pl.col("delete")).alias("delete"),
-    ).select(
-        "org_id", "email", "families", "with_history", "action", "survivor", "merge",
-        "delete", "reason", "email_valid",
+    return (
+        groups.with_columns(action.alias("action"), reason.alias("reason"))
+        .with_columns(
+            pl.when(review).then(None).otherwise(pl.col("survivor")).alias("survivor"),
+            pl.when(review).then(empty).otherwise(pl.col("merge")).alias("merge"),
+            pl.when(review).then(empty).otherwise(pl.col("delete")).alias("delete"),
+        )
+        .select(
+            "org_id",
+            "email",
+            "families",
+            "with_history",
+            "action",
+            "survivor",
+            "merge",
+            "delete",
+            "reason",
+            "email_valid",
+        )
     )
 
 
 def _roles(families: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     joined = families.join(
         groups.select("org_id", "email", "action", "survivor", "reason"),
-        on=["org_id", "email"], how="left",
+        on=["org_id", "email"],
+        how="left",
     )
     role = (
-        pl.when(pl.col("action") == "review").then(pl.lit("review"))
-        .when(pl.col("_rank") == 0).then(pl.lit("survivor"))
-        .when(pl.col("has_history")).then(pl.lit("merge"))
+        pl.when(pl.col("action") == "review")
+        .then(pl.lit("review"))
+        .when(pl.col("_rank") == 0)
+        .then(pl.lit("survivor"))
+        .when(pl.col("has_history"))
+        .then(pl.lit("merge"))
         .otherwise(pl.lit("delete"))
     )
     return joined.with_columns(role.alias("role")).select(FAMILY_COLUMNS)
@@ -232,10 +292,18 @@ def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
         )
         .filter((pl.col("_logins") >= 2) & (pl.col("families").list.len() >= 2))
     )
-    why = pl.when(pl.col("_gmail")).then(pl.lit(
-        "Gmail ignores dots and +tags: these addresses reach one mailbox, but each is its own "
-        "login.")).otherwise(pl.lit(
-        "A +tag reaches the same mailbox, but each address is its own login."))
-    return found.with_columns(why.alias("why")).sort("org_id", "_key").select(
-        "org_id", "families", "emails", "why"
+    why = (
+        pl.when(pl.col("_gmail"))
+        .then(
+            pl.lit(
+                "Gmail ignores dots and +tags: these addresses reach one mailbox, "
+                "but each is its own login."
+            )
+        )
+        .otherwise(pl.lit("A +tag reaches the same mailbox, but each address is its own login."))
+    )
+    return (
+        found.with_columns(why.alias("why"))
+        .sort("org_id", "_key")
+        .select("org_id", "families", "emails", "why")
     )

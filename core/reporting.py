@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-
 from core import frames, snapshot
 from core.context import Context
 from core.errors import InputError
@@ -35,6 +33,3 @@ def report_from_export(path: Path, scope: str = "primary", org: int | None = Non
     stats = frames.family_stats(tables)
     orgs = None if org is None else [org]
     return build_report(logins, stats, scope, orgs)
-
-
-

@@ -60,8 +60,7 @@ CASES = [
     Fam(1031, 1, "Smith Household", "Mary", "Smith", "smithfamily@home.org", "2019-11-11", 1),
     # E. a grandparent with four accounts: two with history
     Fam(1040, 1, "Miller (Rose)", "Rose", "Miller", "grandma.rose@miller.net", "2016-05-05", 1),
-    Fam(1041, 1, "Miller Grandkids", "Rose", "Miller", "grandma.rose@miller.net",
-        "2018-08-08", 3),
+    Fam(1041, 1, "Miller Grandkids", "Rose", "Miller", "grandma.rose@miller.net", "2018-08-08", 3),
     Fam(1042, 1, "Miller", "Rose", "Miller", "grandma.rose@miller.net", "2022-12-12"),
     Fam(1043, 1, "Rose Miller", "Rose", "Miller", "Grandma.Rose@Miller.net", "2024-01-01"),
     # F. look-alikes: Gmail dots and +tags are separate logins, shown as possible
@@ -82,10 +81,18 @@ CASES = [
     Fam(1080, 1, "Jones Family", "Pat", "Jones", "pat.jones@example.com", "2019-07-07", 1),
     Fam(2080, 2, "Jones", "Pat", "Jones", "Pat.Jones@example.com", "2020-07-07", 1),
     # J. a secondary guardian's login held by another family's primary (all-logins only)
-    Fam(1090, 1, "Garcia Family", "Luis", "Garcia", "luis.garcia@example.com", "2018-10-10", 2,
-        [("Maria", "Garcia", "maria.garcia@example.com")]),
-    Fam(1091, 1, "Garcia-Lopez", "Maria", "Garcia", "maria.garcia@example.com", "2021-10-10",
-        1),
+    Fam(
+        1090,
+        1,
+        "Garcia Family",
+        "Luis",
+        "Garcia",
+        "luis.garcia@example.com",
+        "2018-10-10",
+        2,
+        [("Maria", "Garcia", "maria.garcia@example.com")],
+    ),
+    Fam(1091, 1, "Garcia-Lopez", "Maria", "Garcia", "maria.garcia@example.com", "2021-10-10", 1),
     # K. non-Latin names and an IDN domain
     Fam(2001, 2, "Åberg Family", "Zoë", "Åberg", "zoë@exämple.com", "2018-01-15", 2),
     Fam(2002, 2, "Åberg", "Zoë", "Åberg", "ZOË@EXÄMPLE.COM", "2020-01-15", 1),
@@ -97,15 +104,24 @@ CASES = [
     Fam(2030, 2, "Park Family", "Chris", "Park", "parkfamily@example.com", "2018-03-03", 1),
     Fam(2031, 2, "Park", "Dana", "Park", "parkfamily@example.com", "2020-03-03", 1),
     # M. a name that looks like markup must show as typed
-    Fam(2040, 2, "[bold red]Brackets[/] Family", "[link=x]Eve[/link]", "Brackets",
-        "eve.brackets@example.com", "2020-04-04", 1),
+    Fam(
+        2040,
+        2,
+        "[bold red]Brackets[/] Family",
+        "[link=x]Eve[/link]",
+        "Brackets",
+        "eve.brackets@example.com",
+        "2020-04-04",
+        1,
+    ),
 ]
 
 
 def _history(fam: Fam, counters: dict[str, int]) -> dict[str, list[dict]]:
     """n students each in one class, 2n payments, n policies, n activity rows."""
-    out: dict[str, list[dict]] = {k: [] for k in
-                                  ("students", "enrollments", "payments", "policies", "activity")}
+    out: dict[str, list[dict]] = {
+        k: [] for k in ("students", "enrollments", "payments", "policies", "activity")
+    }
     start = datetime.fromisoformat(fam.created)
 
     def next_id(table: str) -> int:
@@ -115,48 +131,102 @@ def _history(fam: Fam, counters: dict[str, int]) -> dict[str, list[dict]]:
     for i in range(fam.history):
         when = start + timedelta(days=30 * (i + 1))
         sid = next_id("students")
-        out["students"].append({"student_id": sid, "family_id": fam.family_id,
-                                "first_name": f"Kid{i + 1}", "last_name": fam.last,
-                                "birth_date": f"{2012 + i}-0{i + 1}-15"})
-        out["enrollments"].append({"enrollment_id": next_id("enrollments"), "student_id": sid,
-                                   "class_name": ["Minnows", "Ballet I", "Sharks"][i % 3],
-                                   "start_date": when.date().isoformat(),
-                                   "end_date": (when + timedelta(days=90)).date().isoformat()})
+        out["students"].append(
+            {
+                "student_id": sid,
+                "family_id": fam.family_id,
+                "first_name": f"Kid{i + 1}",
+                "last_name": fam.last,
+                "birth_date": f"{2012 + i}-0{i + 1}-15",
+            }
+        )
+        out["enrollments"].append(
+            {
+                "enrollment_id": next_id("enrollments"),
+                "student_id": sid,
+                "class_name": ["Minnows", "Ballet I", "Sharks"][i % 3],
+                "start_date": when.date().isoformat(),
+                "end_date": (when + timedelta(days=90)).date().isoformat(),
+            }
+        )
         for j in range(2):
-            out["payments"].append({"payment_id": next_id("payments"),
-                                    "family_id": fam.family_id,
-                                    "amount": f"{45 + 10 * i + j}.{25 * j:02d}",
-                                    "paid_at": (when + timedelta(days=j)).isoformat()})
-        out["policies"].append({"policy_id": next_id("policies"), "family_id": fam.family_id,
-                                "policy_name": "Liability Waiver",
-                                "signed_at": when.isoformat()})
-        out["activity"].append({"activity_id": next_id("activity"), "family_id": fam.family_id,
-                                "at": when.isoformat(), "kind": "note",
-                                "detail": f"Enrolled {fam.first} household"})
+            out["payments"].append(
+                {
+                    "payment_id": next_id("payments"),
+                    "family_id": fam.family_id,
+                    "amount": f"{45 + 10 * i + j}.{25 * j:02d}",
+                    "paid_at": (when + timedelta(days=j)).isoformat(),
+                }
+            )
+        out["policies"].append(
+            {
+                "policy_id": next_id("policies"),
+                "family_id": fam.family_id,
+                "policy_name": "Liability Waiver",
+                "signed_at": when.isoformat(),
+            }
+        )
+        out["activity"].append(
+            {
+                "activity_id": next_id("activity"),
+                "family_id": fam.family_id,
+                "at": when.isoformat(),
+                "kind": "note",
+                "detail": f"Enrolled {fam.first} household",
+            }
+        )
     return out
 
 
 def _cases() -> dict[str, pl.DataFrame]:
-    counters = {"students": 7000, "enrollments": 8000, "payments": 9000, "policies": 9500,
-                "activity": 9800, "guardians": 5000}
-    rows: dict[str, list[dict]] = {k: [] for k in
-                                   ("families", "guardians", "students", "enrollments",
-                                    "payments", "policies", "activity")}
+    counters = {
+        "students": 7000,
+        "enrollments": 8000,
+        "payments": 9000,
+        "policies": 9500,
+        "activity": 9800,
+        "guardians": 5000,
+    }
+    rows: dict[str, list[dict]] = {
+        k: []
+        for k in (
+            "families",
+            "guardians",
+            "students",
+            "enrollments",
+            "payments",
+            "policies",
+            "activity",
+        )
+    }
     for fam in CASES:
-        rows["families"].append({"family_id": fam.family_id, "org_id": fam.org_id,
-                                 "family_name": fam.name, "created_at": fam.created})
+        rows["families"].append(
+            {
+                "family_id": fam.family_id,
+                "org_id": fam.org_id,
+                "family_name": fam.name,
+                "created_at": fam.created,
+            }
+        )
         people = [(fam.first, fam.last, fam.email, True)] + [(*o, False) for o in fam.others]
         for first, last, email, primary in people:
             counters["guardians"] += 1
-            rows["guardians"].append({"guardian_id": counters["guardians"],
-                                      "family_id": fam.family_id, "first_name": first,
-                                      "last_name": last, "email": email,
-                                      "phone": f"555-01{fam.family_id % 100:02d}",
-                                      "is_primary": primary})
+            rows["guardians"].append(
+                {
+                    "guardian_id": counters["guardians"],
+                    "family_id": fam.family_id,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "phone": f"555-01{fam.family_id % 100:02d}",
+                    "is_primary": primary,
+                }
+            )
         for table, found in _history(fam, counters).items():
             rows[table] += found
-    return {name: pl.DataFrame(r, infer_schema_length=None).cast(pl.String)
-            for name, r in rows.items()}
+    return {
+        name: pl.DataFrame(r, infer_schema_length=None).cast(pl.String) for name, r in rows.items()
+    }
 
 
 def _filler(org_id: int, n: int, first_id: int, seed: int) -> dict[str, pl.DataFrame]:
@@ -178,15 +248,13 @@ def sample_tables() -> dict[str, pl.DataFrame]:
     """Every table of the sample set, as text columns (what the CSV files hold)."""
     parts = [_cases(), _filler(1, 135, 100_000, 11), _filler(2, 128, 200_000, 12)]
     tables = {
-        name: pl.concat([_as_text(p[name]) for p in parts], how="diagonal")
-        for name in parts[0]
+        name: pl.concat([_as_text(p[name]) for p in parts], how="diagonal") for name in parts[0]
     }
     tables["orgs"] = pl.DataFrame(ORGS, schema=["org_id", "name"], orient="row").cast(pl.String)
     tables["staff"] = pl.DataFrame(
         STAFF, schema=["staff_id", "org_id", "name", "email", "user_group"], orient="row"
     ).cast(pl.String)
-    tables["user_groups"] = pl.DataFrame(GROUPS, schema=["user_group", "permissions"],
-                                         orient="row")
+    tables["user_groups"] = pl.DataFrame(GROUPS, schema=["user_group", "permissions"], orient="row")
     return tables
 
 

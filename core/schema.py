@@ -27,12 +27,14 @@ from sqlalchemy import (
 metadata = MetaData()
 
 orgs = Table(
-    "orgs", metadata,
+    "orgs",
+    metadata,
     Column("org_id", BigInteger, primary_key=True, autoincrement=False),
     Column("name", String),
 )
 families = Table(
-    "families", metadata,
+    "families",
+    metadata,
     Column("family_id", BigInteger, primary_key=True, autoincrement=False),
     Column("org_id", BigInteger, ForeignKey("orgs.org_id"), nullable=False, index=True),
     Column("family_name", String),
@@ -41,7 +43,8 @@ families = Table(
     Column("merged_into", BigInteger),
 )
 guardians = Table(
-    "guardians", metadata,
+    "guardians",
+    metadata,
     Column("guardian_id", BigInteger, primary_key=True, autoincrement=False),
     Column("family_id", BigInteger, ForeignKey("families.family_id"), nullable=False, index=True),
     Column("first_name", String),
@@ -52,7 +55,8 @@ guardians = Table(
     Column("is_primary", Boolean, nullable=False),
 )
 students = Table(
-    "students", metadata,
+    "students",
+    metadata,
     Column("student_id", BigInteger, primary_key=True, autoincrement=False),
     Column("family_id", BigInteger, ForeignKey("families.family_id"), nullable=False, index=True),
     Column("first_name", String),
@@ -60,30 +64,33 @@ students = Table(
     Column("birth_date", Date),
 )
 enrollments = Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("student_id", BigInteger, ForeignKey("students.student_id"), nullable=False,
-           index=True),
+    Column("student_id", BigInteger, ForeignKey("students.student_id"), nullable=False, index=True),
     Column("class_name", String),
     Column("start_date", Date),
     Column("end_date", Date),
 )
 payments = Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     Column("payment_id", BigInteger, primary_key=True, autoincrement=False),
     Column("family_id", BigInteger, ForeignKey("families.family_id"), nullable=False, index=True),
     Column("amount_cents", BigInteger, nullable=False),
     Column("paid_at", DateTime),
 )
 policies = Table(
-    "policies", metadata,
+    "policies",
+    metadata,
     Column("policy_id", BigInteger, primary_key=True, autoincrement=False),
     Column("family_id", BigInteger, ForeignKey("families.family_id"), nullable=False, index=True),
     Column("policy_name", String),
     Column("signed_at", DateTime),
 )
 activity = Table(
-    "activity", metadata,
+    "activity",
+    metadata,
     Column("activity_id", BigInteger, primary_key=True, autoincrement=False),
     Column("family_id", BigInteger, ForeignKey("families.family_id"), nullable=False, index=True),
     Column("at", DateTime, nullable=False),
@@ -91,7 +98,8 @@ activity = Table(
     Column("detail", Text),
 )
 staff = Table(
-    "staff", metadata,
+    "staff",
+    metadata,
     Column("staff_id", BigInteger, primary_key=True, autoincrement=False),
     Column("org_id", BigInteger),
     Column("name", String),
@@ -99,12 +107,14 @@ staff = Table(
     Column("user_group", String, nullable=False),
 )
 user_groups = Table(
-    "user_groups", metadata,
+    "user_groups",
+    metadata,
     Column("user_group", String, primary_key=True),
     Column("permissions", Text, nullable=False, default=""),
 )
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("audit_id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime, nullable=False),
     Column("staff_id", BigInteger, nullable=False),
@@ -115,20 +125,30 @@ audit_log = Table(
     Column("undone_by", Integer),
 )
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
 family_changes = Table(
-    "family_changes", metadata,
+    "family_changes",
+    metadata,
     Column("generation", BigInteger, nullable=False),
     Column("family_id", BigInteger, nullable=False),
     Index("ix_family_changes_generation", "generation"),
 )
 
 DATA_TABLES = (
-    "orgs", "families", "guardians", "students", "enrollments",
-    "payments", "policies", "activity", "staff", "user_groups",
+    "orgs",
+    "families",
+    "guardians",
+    "students",
+    "enrollments",
+    "payments",
+    "policies",
+    "activity",
+    "staff",
+    "user_groups",
 )
 """Tables an export holds, parents before children (the order to insert in)."""
 
@@ -160,35 +180,100 @@ IMPORT_SPECS: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec("orgs", "org_id", (Field("org_id", "int", True), Field("name", "str")), True),
-        TableSpec("families", "family_id", (
-            Field("family_id", "int", True), Field("org_id", "int"),
-            Field("family_name", "str"), Field("created_at", "datetime"))),
-        TableSpec("guardians", "guardian_id", (
-            Field("guardian_id", "int", True), Field("family_id", "int", True),
-            Field("first_name", "str"), Field("last_name", "str"), Field("email", "str"),
-            Field("phone", "str"), Field("is_primary", "bool", True))),
-        TableSpec("students", "student_id", (
-            Field("student_id", "int", True), Field("family_id", "int", True),
-            Field("first_name", "str"), Field("last_name", "str"),
-            Field("birth_date", "date"))),
-        TableSpec("enrollments", "enrollment_id", (
-            Field("enrollment_id", "int", True), Field("student_id", "int", True),
-            Field("class_name", "str"), Field("start_date", "date"),
-            Field("end_date", "date"))),
-        TableSpec("payments", "payment_id", (
-            Field("payment_id", "int", True), Field("family_id", "int", True),
-            Field("amount", "money", True), Field("paid_at", "datetime"))),
-        TableSpec("policies", "policy_id", (
-            Field("policy_id", "int", True), Field("family_id", "int", True),
-            Field("policy_name", "str"), Field("signed_at", "datetime"))),
-        TableSpec("activity", "activity_id", (
-            Field("activity_id", "int", True), Field("family_id", "int", True),
-            Field("at", "datetime", True), Field("kind", "str"), Field("detail", "str")),
-            True),
-        TableSpec("staff", "staff_id", (
-            Field("staff_id", "int", True), Field("org_id", "int"), Field("name", "str"),
-            Field("email", "str", True), Field("user_group", "str", True)), True),
-        TableSpec("user_groups", "user_group", (
-            Field("user_group", "str", True), Field("permissions", "str")), True),
+        TableSpec(
+            "families",
+            "family_id",
+            (
+                Field("family_id", "int", True),
+                Field("org_id", "int"),
+                Field("family_name", "str"),
+                Field("created_at", "datetime"),
+            ),
+        ),
+        TableSpec(
+            "guardians",
+            "guardian_id",
+            (
+                Field("guardian_id", "int", True),
+                Field("family_id", "int", True),
+                Field("first_name", "str"),
+                Field("last_name", "str"),
+                Field("email", "str"),
+                Field("phone", "str"),
+                Field("is_primary", "bool", True),
+            ),
+        ),
+        TableSpec(
+            "students",
+            "student_id",
+            (
+                Field("student_id", "int", True),
+                Field("family_id", "int", True),
+                Field("first_name", "str"),
+                Field("last_name", "str"),
+                Field("birth_date", "date"),
+            ),
+        ),
+        TableSpec(
+            "enrollments",
+            "enrollment_id",
+            (
+                Field("enrollment_id", "int", True),
+                Field("student_id", "int", True),
+                Field("class_name", "str"),
+                Field("start_date", "date"),
+                Field("end_date", "date"),
+            ),
+        ),
+        TableSpec(
+            "payments",
+            "payment_id",
+            (
+                Field("payment_id", "int", True),
+                Field("family_id", "int", True),
+                Field("amount", "money", True),
+                Field("paid_at", "datetime"),
+            ),
+        ),
+        TableSpec(
+            "policies",
+            "policy_id",
+            (
+                Field("policy_id", "int", True),
+                Field("family_id", "int", True),
+                Field("policy_name", "str"),
+                Field("signed_at", "datetime"),
+            ),
+        ),
+        TableSpec(
+            "activity",
+            "activity_id",
+            (
+                Field("activity_id", "int", True),
+                Field("family_id", "int", True),
+                Field("at", "datetime", True),
+                Field("kind", "str"),
+                Field("detail", "str"),
+            ),
+            True,
+        ),
+        TableSpec(
+            "staff",
+            "staff_id",
+            (
+                Field("staff_id", "int", True),
+                Field("org_id", "int"),
+                Field("name", "str"),
+                Field("email", "str", True),
+                Field("user_group", "str", True),
+            ),
+            True,
+        ),
+        TableSpec(
+            "user_groups",
+            "user_group",
+            (Field("user_group", "str", True), Field("permissions", "str")),
+            True,
+        ),
     )
 }

@@ -57,7 +57,13 @@ def search_families(ctx: Context, query: str, limit: int = MAX_RESULTS) -> list[
             name = " ".join(p for p in (r.first_name, r.last_name) if p)
             guardians[r.family_id].append(GuardianRef(r.guardian_id, name, r.email, r.is_primary))
     return [
-        SearchHit(i, fams[i].org_id, fams[i].family_name, fams[i].status,
-                  "exact" if i in exact else "partial", tuple(guardians[i]))
+        SearchHit(
+            i,
+            fams[i].org_id,
+            fams[i].family_name,
+            fams[i].status,
+            "exact" if i in exact else "partial",
+            tuple(guardians[i]),
+        )
         for i in ids
     ]

@@ -53,8 +53,12 @@ def load(store: Store) -> Snapshot:
             changed = store.changed_since(conn, cached)
     orgs = store.read_table("orgs")
     if cached == generation:
-        snap = Snapshot(generation, pl.read_parquet(folder / "logins.parquet"),
-                        pl.read_parquet(folder / "stats.parquet"), orgs)
+        snap = Snapshot(
+            generation,
+            pl.read_parquet(folder / "logins.parquet"),
+            pl.read_parquet(folder / "stats.parquet"),
+            orgs,
+        )
     elif changed is not None and len(changed) <= PATCH_LIMIT:
         snap = _patch(store, folder, generation, changed, orgs)
         _write(folder, snap, identity)
@@ -70,7 +74,8 @@ def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
         return {n: store.read_table(n).lazy() for n in _TABLES}
     tables = {
         n: store.read_table(n, schema.metadata.tables[n].c.family_id.in_(family_ids)).lazy()
-        for n in _TABLES if n != "enrollments"
+        for n in _TABLES
+        if n != "enrollments"
     }
     students = select(schema.students.c.student_id).where(
         schema.students.c.family_id.in_(family_ids)
@@ -89,8 +94,9 @@ def _rebuild(store: Store, generation: int, orgs: pl.DataFrame) -> Snapshot:
     return Snapshot(generation, frames.logins(tables), frames.family_stats(tables), orgs)
 
 
-def _patch(store: Store, folder: Path, generation: int, changed: list[int],
-           orgs: pl.DataFrame) -> Snapshot:
+def _patch(
+    store: Store, folder: Path, generation: int, changed: list[int], orgs: pl.DataFrame
+) -> Snapshot:
     logins = pl.read_parquet(folder / "logins.parquet")
     stats = pl.read_parquet(folder / "stats.parquet")
     if changed:

@@ -27,10 +27,14 @@ SQLITE_DATE = "%Y-%m-%d"
 CANONICAL_DTYPES: dict[str, dict[str, pl.DataType]] = {
     name: {
         col.name: (
-            pl.Int64 if isinstance(col.type, schema.BigInteger | schema.Integer)
-            else pl.Boolean if isinstance(col.type, schema.Boolean)
-            else pl.Date if isinstance(col.type, schema.Date)
-            else pl.Datetime("us") if isinstance(col.type, schema.DateTime)
+            pl.Int64
+            if isinstance(col.type, schema.BigInteger | schema.Integer)
+            else pl.Boolean
+            if isinstance(col.type, schema.Boolean)
+            else pl.Date
+            if isinstance(col.type, schema.Date)
+            else pl.Datetime("us")
+            if isinstance(col.type, schema.DateTime)
             else pl.String
         )
         for col in table.columns
@@ -83,7 +87,9 @@ class Store:
 
     @property
     def sqlite_path(self) -> Path | None:
-        return Path(self.engine.url.database) if self.is_sqlite and self.engine.url.database else None
+        return (
+            Path(self.engine.url.database) if self.is_sqlite and self.engine.url.database else None
+        )
 
     def ensure_schema(self) -> None:
         """Create missing tables and give the store its identity (once)."""

@@ -1,4 +1,5 @@
 """Placeholder until the Textual app lands."""
+
 from __future__ import annotations
 
 from core.context import Context

@@ -23,20 +23,30 @@ def family_text(d: FamilyDetail) -> str:
         f"{'has history' if d.has_history else 'no history'}",
     ]
     guardians = d.guardians.with_columns(
-        pl.when(pl.col("is_primary")).then(pl.lit("primary")).otherwise(pl.lit("secondary"))
+        pl.when(pl.col("is_primary"))
+        .then(pl.lit("primary"))
+        .otherwise(pl.lit("secondary"))
         .alias("role")
     )
-    lines += _section("Guardians", guardians,
-                      ["guardian_id", "role", "first_name", "last_name", "email", "phone"])
-    lines += _section("Students", d.students, ["student_id", "first_name", "last_name",
-                                               "birth_date"])
-    lines += _section("Enrollments", d.enrollments, ["enrollment_id", "student_id",
-                                                     "class_name", "start_date", "end_date"])
+    lines += _section(
+        "Guardians", guardians, ["guardian_id", "role", "first_name", "last_name", "email", "phone"]
+    )
+    lines += _section(
+        "Students", d.students, ["student_id", "first_name", "last_name", "birth_date"]
+    )
+    lines += _section(
+        "Enrollments",
+        d.enrollments,
+        ["enrollment_id", "student_id", "class_name", "start_date", "end_date"],
+    )
     payments = d.payments.with_columns(
         pl.col("amount_cents").map_elements(money_display, return_dtype=pl.String).alias("amt")
     )
-    lines += _section(f"Payments, total {money_display(d.payments_total_cents)}", payments,
-                      ["payment_id", "paid_at", "amt"])
+    lines += _section(
+        f"Payments, total {money_display(d.payments_total_cents)}",
+        payments,
+        ["payment_id", "paid_at", "amt"],
+    )
     lines += _section("Policies", d.policies, ["policy_id", "policy_name", "signed_at"])
     lines += _section("Activity", d.activity, ["activity_id", "at", "kind", "detail"])
     return "\n".join(lines)

@@ -14,9 +14,11 @@ from core.report import Report
 def _fit(col: pl.Expr, width: int) -> pl.Expr:
     """Pad to width, cutting with an ellipsis when longer."""
     text = col.cast(pl.String).fill_null("")
-    cut = pl.when(text.str.len_chars() > width).then(
-        text.str.slice(0, width - 1) + "…"
-    ).otherwise(text)
+    cut = (
+        pl.when(text.str.len_chars() > width)
+        .then(text.str.slice(0, width - 1) + "…")
+        .otherwise(text)
+    )
     return cut.str.pad_end(width)
 
 
@@ -38,36 +40,57 @@ def report_text(report: Report) -> str:
     g = report.groups.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_g"),
         pl.format(
-            "org {}  {}  {} families  {}{}", pl.col("org_id"), pl.col("email"),
-            pl.col("families"), pl.col("action").str.to_uppercase(),
+            "org {}  {}  {} families  {}{}",
+            pl.col("org_id"),
+            pl.col("email"),
+            pl.col("families"),
+            pl.col("action").str.to_uppercase(),
             pl.when(pl.col("survivor").is_not_null())
-            .then(pl.format(" → keep #{}", pl.col("survivor"))).otherwise(pl.lit("")),
+            .then(pl.format(" → keep #{}", pl.col("survivor")))
+            .otherwise(pl.lit("")),
         ).alias("_head"),
-        pl.when(pl.col("email_valid")).then(pl.lit("")).otherwise(
-            pl.lit("  (not a valid address)")
-        ).alias("_flag"),
+        pl.when(pl.col("email_valid"))
+        .then(pl.lit(""))
+        .otherwise(pl.lit("  (not a valid address)"))
+        .alias("_flag"),
     )
     heads = g.select(
-        "_g", pl.lit(-1, pl.Int64).alias("_r"),
-        pl.concat_str([pl.col("_head") + pl.col("_flag"), pl.lit("  ") + pl.col("reason")],
-                      separator="\n").alias("line"),
+        "_g",
+        pl.lit(-1, pl.Int64).alias("_r"),
+        pl.concat_str(
+            [pl.col("_head") + pl.col("_flag"), pl.lit("  ") + pl.col("reason")], separator="\n"
+        ).alias("line"),
     )
     fams = report.families.join(
         g.select("org_id", "email", "_g"), on=["org_id", "email"]
     ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("_g").alias("_r"))
     history = pl.format(
-        "stu {} enr {} pay {} ({}) pol {} act {}", "students", "enrollments", "payments",
-        money_expr(pl.col("payments_total_cents")), "policies", "activity",
+        "stu {} enr {} pay {} ({}) pol {} act {}",
+        "students",
+        "enrollments",
+        "payments",
+        money_expr(pl.col("payments_total_cents")),
+        "policies",
+        "activity",
     )
     lines = fams.select(
-        "_g", "_r",
-        pl.concat_str([
-            pl.lit("    "), _fit(pl.col("role"), 8),
-            _fit(pl.lit("#") + pl.col("family_id").cast(pl.String), 9),
-            _fit(pl.col("family_name"), 20), _fit(pl.col("primary_guardian"), 20),
-            _fit(pl.col("raw_email").str.replace_all(r"\s", "·"), 28),
-            _fit(pl.col("created_at").dt.strftime("%Y-%m-%d"), 10), history,
-        ], separator=" ").str.strip_chars_end().alias("line"),
+        "_g",
+        "_r",
+        pl.concat_str(
+            [
+                pl.lit("    "),
+                _fit(pl.col("role"), 8),
+                _fit(pl.lit("#") + pl.col("family_id").cast(pl.String), 9),
+                _fit(pl.col("family_name"), 20),
+                _fit(pl.col("primary_guardian"), 20),
+                _fit(pl.col("raw_email").str.replace_all(r"\s", "·"), 28),
+                _fit(pl.col("created_at").dt.strftime("%Y-%m-%d"), 10),
+                history,
+            ],
+            separator=" ",
+        )
+        .str.strip_chars_end()
+        .alias("line"),
     )
     out = pl.concat([heads, lines]).sort("_g", "_r")["line"]
     summary = (
@@ -86,8 +109,15 @@ def plan_text(report: Report) -> str:
         pl.col("delete").list.eval(pl.lit("#") + pl.element().cast(pl.String)).list.join(" "),
         pl.format("#{}", pl.col("survivor")).alias("survivor"),
     )
-    return columns(frame, [
-        ("ORG", "org_id", 4), ("EMAIL", "email", 30), ("ACTION", "action", 6),
-        ("KEEP", "survivor", 8), ("MERGE", "merge", 14), ("DELETE", "delete", 14),
-        ("REASON", "reason", 0),
-    ])
+    return columns(
+        frame,
+        [
+            ("ORG", "org_id", 4),
+            ("EMAIL", "email", 30),
+            ("ACTION", "action", 6),
+            ("KEEP", "survivor", 8),
+            ("MERGE", "merge", 14),
+            ("DELETE", "delete", 14),
+            ("REASON", "reason", 0),
+        ],
+    )

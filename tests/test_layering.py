@@ -1,0 +1,34 @@
+"""core/ never imports a UI library; scripted CLI commands never import Textual."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import core
+
+
+def _modules_loaded_by(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_core_modules_import_no_ui() -> None:
+    names = [f"core.{m.name}" for m in pkgutil.iter_modules(core.__path__)]
+    loaded = _modules_loaded_by("\n".join(f"import {n}" for n in names))
+    assert "textual" not in loaded
+    assert "rich" not in loaded
+    assert "tui" not in loaded
+
+
+def test_cli_report_does_not_import_textual(sample_db) -> None:
+    code = (
+        "import sys\nfrom tui.cli import main\n"
+        f"main(['--db', {str(sample_db)!r}, 'report', '--format', 'json'])"
+    )
+    loaded = _modules_loaded_by(code)
+    assert "textual" not in loaded
