@@ -26,12 +26,16 @@ KEY_COLUMNS = [
 
 
 def binding_rows(screen: Screen) -> pl.DataFrame:
-    """One row per distinct action bound on `screen` (keys for one action are joined)."""
+    """One row per distinct action bound on `screen` (keys for one action are joined).
+
+    Only bindings declared with an id are listed: those are famtriage's own keys;
+    Textual's built-in focus and copy keys stay out of the way.
+    """
     app = screen.app
     seen: dict[tuple[int, str], dict[str, str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system or not (binding.description or binding.tooltip):
+        if binding.system or binding.id is None:
             continue
         slot = (id(active.node), binding.action)
         shown = app.get_key_display(binding.with_key(key))

@@ -38,8 +38,11 @@ class Column:
     right: bool = False
 
 
-class FrameTable(ScrollView, can_focus=True):
-    """Rows of a polars frame with a cursor; posts Highlighted and Selected messages."""
+class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of a polars frame with a cursor; posts Highlighted and Selected messages.
+
+    Inherits no scrolling keys: ←/→ stay free for the screen (the family tabs use them).
+    """
 
     DEFAULT_CSS = """
     FrameTable {
