@@ -16,12 +16,15 @@ from core.store import Store
 from tui.cli import main
 
 MINI = {
-    "families": "family_id,org_id,family_name,created_at\n1,7,Ant,2020-01-01\n2,7,Bee,2021-02-03T04:05:06Z\n",
+    "families": "family_id,org_id,family_name,created_at\n"
+    "1,7,Ant,2020-01-01\n2,7,Bee,2021-02-03T04:05:06Z\n",
     "guardians": "guardian_id,family_id,first_name,last_name,email,phone,is_primary\n"
     "10,1,Ann,Ant,ann@x.com,,true\n11,2,Ann,Ant, ANN@X.COM,,yes\n",
     "students": "student_id,family_id,first_name,last_name,birth_date\n20,1,Kid,Ant,2015-05-05\n",
-    "enrollments": "enrollment_id,student_id,class_name,start_date,end_date\n30,20,Swim,2022-01-01,\n",
-    "payments": "payment_id,family_id,amount,paid_at\n40,1,12.5,2022-01-02\n41,1,-3.05,2022-01-03\n",
+    "enrollments": "enrollment_id,student_id,class_name,start_date,end_date\n"
+    "30,20,Swim,2022-01-01,\n",
+    "payments": "payment_id,family_id,amount,paid_at\n"
+    "40,1,12.5,2022-01-02\n41,1,-3.05,2022-01-03\n",
     "policies": "policy_id,family_id,policy_name,signed_at\n",
 }
 
@@ -117,7 +120,7 @@ def test_bad_rows_are_reported_and_nothing_written(
 
 def test_missing_table_and_two_files(empty_store: Store, tmp_path: Path) -> None:
     folder = write_export(tmp_path / "e", {k: v for k, v in MINI.items() if k != "payments"})
-    with pytest.raises(InputError, match="missing table file.*payments"):
+    with pytest.raises(InputError, match=r"missing table file.*payments"):
         import_export(empty_store, folder)
     write_export(folder, MINI)
     pl.read_csv(folder / "payments.csv").write_parquet(folder / "payments.parquet")
@@ -144,7 +147,7 @@ def test_org_already_held_needs_replace(empty_store: Store, tmp_path: Path) -> N
     folder = write_export(tmp_path / "ok")
     import_export(empty_store, folder)
     before = counts(empty_store)
-    with pytest.raises(Conflict, match="already holds organization.*7.*--replace"):
+    with pytest.raises(Conflict, match=r"already holds organization.*7.*--replace"):
         import_export(empty_store, folder)
     assert counts(empty_store) == before
     changed = {**MINI, "families": MINI["families"].replace("Bee", "Wasp")}
