@@ -58,5 +58,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pl.when(pl.col("is_primary")).then(pair).otherwise(pl.col("email")).alias("email")
     )
     path = tmp_path_factory.mktemp("big") / "big.db"
-    import_tables(Store.open(path), type_tables(in_memory(tables), validate=False))
+    store = Store.open(path)
+    import_tables(store, type_tables(in_memory(tables), validate=False))
+    store.engine.dispose()
     return path
