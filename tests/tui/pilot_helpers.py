@@ -13,3 +13,11 @@ async def settle(pilot: Pilot) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()
+
+
+async def press_settled(pilot: Pilot, *keys: str) -> None:
+    """Settle, then press each key and settle again (workers it starts finish)."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)

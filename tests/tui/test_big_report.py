@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import settle
+from pilot_helpers import press_settled
 
 from core.context import Context
 from core.store import Store
@@ -16,9 +16,7 @@ from tui.widgets.frame_table import FrameTable
 async def test_report_opens_and_scrolls_to_the_end(big_db: Path) -> None:
     app = FamtriageApp(Context.open(Store.open(big_db)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await press_settled(pilot, "r")
         assert isinstance(app.screen, ReportScreen)
         groups = app.screen.query_one("#groups", FrameTable)
         assert groups.row_count == 100_000

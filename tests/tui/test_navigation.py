@@ -4,7 +4,7 @@ palette, permissions and errors."""
 from __future__ import annotations
 
 import pytest
-from pilot_helpers import settle
+from pilot_helpers import press_settled, settle
 from textual.command import CommandPalette
 
 from core.errors import Conflict
@@ -36,9 +36,7 @@ async def test_dashboard_shows_orgs_and_actor(app: FamtriageApp) -> None:
 
 async def test_report_group_family_and_back(app: FamtriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await press_settled(pilot, "r")
         assert isinstance(app.screen, ReportScreen)
         assert table(app, "#groups").row_count == 10
         await pilot.press("slash", *"jane", "enter")
@@ -66,9 +64,7 @@ async def test_report_group_family_and_back(app: FamtriageApp) -> None:
 
 async def test_report_moves_and_sorts(app: FamtriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await press_settled(pilot, "r")
         groups = table(app, "#groups")
         await pilot.press("j", "j", "down")
         assert groups.cursor_row == 3
@@ -104,9 +100,7 @@ async def test_search_as_you_type_then_open(app: FamtriageApp) -> None:
 
 async def test_help_lists_the_screen_keys(app: FamtriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await press_settled(pilot, "r")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = table(app, "#help-keys").frame
@@ -159,9 +153,7 @@ async def test_worker_failure_becomes_a_dialog(
 
     monkeypatch.setattr("tui.screens.report.report_for_context", refuse)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await press_settled(pilot, "r")
         assert isinstance(app.screen, NoticeModal)
         assert app.screen.message == "the store changed; run the report again"
 

@@ -6,7 +6,7 @@ cursors do not blink. Update with `pytest tests/tui --snapshot-update` and revie
 
 from __future__ import annotations
 
-from pilot_helpers import settle
+from pilot_helpers import press_settled
 from textual.pilot import Pilot
 
 from tui.app import FamtriageApp
@@ -18,10 +18,7 @@ def keys(*presses: str):
     """A run_before that presses keys, settling (workers done) after each one."""
 
     async def run(pilot: Pilot) -> None:
-        await settle(pilot)
-        for key in presses:
-            await pilot.press(key)
-            await settle(pilot)
+        await press_settled(pilot, *presses)
 
     return run
 
