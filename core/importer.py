@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import delete, select
 
-from core import schema
+from core import schema, snapshot
 from core.emails import normalize_series
 from core.errors import Conflict, InputError
 from core.parsing import PARSERS, PROBLEMS
@@ -33,6 +33,15 @@ REFERENCES = (
 )
 
 
+_SNAPSHOT_TABLES = (
+    "families",
+    "guardians",
+    "students",
+    "enrollments",
+    "payments",
+    "policies",
+    "activity",
+)
 SINGULAR = {"orgs": "organization", "families": "family", "students": "student"}
 
 
@@ -312,7 +321,9 @@ def import_tables(
             )
         for org_id in held:
             _remove_org(bulk, org_id)
-        _check_collisions(bulk, tables)
+        was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
+        if not was_empty:
+            _check_collisions(bulk, tables)
         if on_progress:
             on_progress(1, steps)
         for done, name in enumerate(schema.DATA_TABLES, start=2):
@@ -323,15 +334,15 @@ def import_tables(
             bulk.ingest(name, frame)
             if on_progress:
                 on_progress(done, steps)
-        store.touch_all(bulk)
+        generation = store.touch_all(bulk)
+    lazy = {name: tables[name].lazy() for name in _SNAPSHOT_TABLES}
+    snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
     return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
 
 
 def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
     """Ids are global: an id another organization already uses is refused."""
     problems: list[str] = []
-    if not bulk.rows(select(schema.families.c.family_id).limit(1)):
-        return
     for name in (
         "families",
         "guardians",

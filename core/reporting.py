@@ -21,7 +21,7 @@ def report_for_context(ctx: Context, scope: str = "primary") -> Report:
     _check_scope(scope)
     ctx.actor.require("reports.fam12")
     snap = snapshot.load(ctx.store)
-    return build_report(snap.logins, snap.stats, scope, list(ctx.orgs))
+    return build_report(snap.candidates, snap.stats, scope, list(ctx.orgs))
 
 
 def report_from_export(path: Path, scope: str = "primary", org: int | None = None) -> Report:
