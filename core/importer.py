@@ -147,7 +147,9 @@ def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.Da
             exprs.append(pl.lit(None).alias(field.name))
             continue
         col = pl.col(columns[field.name])
-        present = col.is_not_null() & (col.cast(pl.String).str.strip_chars() != "")
+        present = col.is_not_null()
+        if raw.schema[columns[field.name]] == pl.String:
+            present = present & (col.str.strip_chars() != "")
         parsed = PARSERS[field.kind](col, raw.schema[columns[field.name]])
         exprs.append(pl.when(present).then(parsed).alias(field.name))
         checks.append((field, present, parsed))
