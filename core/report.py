@@ -12,6 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from core.emails import lookalike_expr, valid_expr
+from core.errors import InputError
 
 SCOPES = ("primary", "all-logins")
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
@@ -55,6 +56,11 @@ class Report:
     @property
     def group_count(self) -> int:
         return self.groups.height
+
+
+def check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
 
 
 def narrow(logins: pl.DataFrame) -> pl.DataFrame:

@@ -12,8 +12,9 @@ from sqlalchemy import update
 from core import config, frames, schema, snapshot
 from core.context import Context
 from core.emails import normalize_email
+from core.from_export import report_from_export
 from core.report import narrow
-from core.reporting import report_for_context, report_from_export
+from core.reporting import report_for_context
 from core.store import Store
 from tui.cli import main
 
