@@ -154,9 +154,27 @@ class Store:
 
     @contextmanager
     def bulk(self) -> Iterator[Bulk]:
-        """One bulk write transaction (an import)."""
-        with self.write() as conn:
-            yield SqlBulk(conn, self.is_sqlite)
+        """One bulk write transaction (an import).
+
+        On SQLite, foreign keys are not re-checked row by row (the importer has already
+        checked every reference, in bulk) and the page cache is enlarged, which together
+        make loading a million families several times faster.
+        """
+        if not self.is_sqlite:
+            with self.write() as conn:
+                yield SqlBulk(conn, False)
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA cache_size=-262144")
+            try:
+                conn = conn.execution_options(famtriage_write=True)
+                with conn.begin():
+                    yield SqlBulk(conn, True)
+            finally:
+                raw.execute("PRAGMA cache_size=-2000")
+                raw.execute("PRAGMA foreign_keys=ON")
 
     def touch_all(self, bulk: Bulk) -> int:
         """Record, inside a bulk transaction, that everything changed (rebuild snapshots)."""

@@ -11,7 +11,8 @@ import xlsxwriter
 
 from core import config, schema
 from core.errors import Conflict, InputError
-from core.importer import ImportProblems, import_export
+from core.export_reader import ImportProblems
+from core.importer import import_export
 from core.store import Store
 from tui.cli import main
 
