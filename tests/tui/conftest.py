@@ -12,7 +12,8 @@ import pytest
 
 from core import demo
 from core.context import Context
-from core.importer import import_tables, in_memory, type_tables
+from core.export_reader import in_memory, type_tables
+from core.importer import import_tables
 from core.reporting import report_for_context
 from core.store import Store
 from tui.app import FamtriageApp
