@@ -36,9 +36,9 @@ class FamtriageCommands(Provider):
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            ident = binding.id or binding.action
-            if binding.system or not binding.description or ident in seen:
-                continue
+            ident = binding.id
+            if ident is None or binding.system or not binding.description or ident in seen:
+                continue  # only famtriage's declared keys; Textual's focus keys stay out
             if binding.action.startswith("app.open") or not active.enabled:
                 continue
             seen.add(ident)

@@ -43,6 +43,8 @@ class ReportScreen(AppScreen):
                 tooltip="Sort by the next column: email, families, recommendation, org."),
         Binding("S", "sort_reverse", "Reverse", id="report.reverse",
                 tooltip="Reverse the sort order."),
+        Binding("down", "focus_table", "Groups", show=False, id="report.groups",
+                tooltip="Move from the filter box to the groups."),
     ]
 
     def __init__(self) -> None:
@@ -103,7 +105,7 @@ class ReportScreen(AppScreen):
         self._refresh_rows()
 
     @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
+    def action_focus_table(self) -> None:
         self.query_one("#groups", FrameTable).focus()
 
     def action_focus_filter(self) -> None:

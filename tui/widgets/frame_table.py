@@ -257,6 +257,12 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.action_select()
         self._move_to(index)
 
+    def _on_focus(self, event: events.Focus) -> None:
+        self.refresh()  # the cursor row is drawn brighter while the table has focus
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.refresh()
+
     def _on_resize(self, event: events.Resize) -> None:
         self._widths = (-1, [])
         self._scroll_to_cursor()
