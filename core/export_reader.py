@@ -100,19 +100,36 @@ def _workbook_sheets(path: Path) -> dict[str, Source]:
     return found
 
 
-def read_raw(source: Source) -> pl.DataFrame:
-    """The file's rows as they are: CSV as text, Parquet and XLSX with their own types."""
+def read_raw(source: Source, wanted: set[str] | None = None) -> pl.DataFrame:
+    """The file's rows as they are: CSV as text, Parquet and XLSX with their own types.
+
+    With `wanted`, only those columns (and the table's required ones) are read."""
+    suffix = source.path.suffix.lower()
     try:
         if source.sheet is not None:
             return pl.read_excel(source.path, sheet_name=source.sheet)
-        if source.path.suffix.lower() == ".csv":
-            return pl.read_csv(source.path, infer_schema=False, encoding="utf8-lossy")
-        if source.path.suffix.lower() == ".xlsx":
+        if suffix == ".xlsx":
             return pl.read_excel(source.path)
-        return pl.read_parquet(source.path)
+        if suffix == ".csv":
+            header = pl.read_csv(source.path, n_rows=0, infer_schema=False).columns
+            return pl.read_csv(
+                source.path,
+                infer_schema=False,
+                encoding="utf8-lossy",
+                columns=_pick(source, header, wanted),
+            )
+        names = list(pl.read_parquet_schema(source.path))
+        return pl.read_parquet(source.path, columns=_pick(source, names, wanted))
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{source.label}: cannot read: {first}") from exc
+
+
+def _pick(source: Source, names: list[str], wanted: set[str] | None) -> list[str]:
+    if wanted is None:
+        return names
+    keep = wanted | set(tablespec.IMPORT_SPECS[source.table].required)
+    return [n for n in names if n.strip().lower() in keep]
 
 
 def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.DataFrame:
@@ -173,10 +190,19 @@ def _orig(raw: pl.DataFrame, name: str) -> str:
     return next(c for c in raw.columns if c.strip().lower() == name)
 
 
-def read_export(path: Path, validate: bool = True) -> dict[str, pl.DataFrame]:
-    """Read and type every table of an export; with `validate`, check ids and references."""
+def read_export(
+    path: Path, validate: bool = True, columns: dict[str, set[str]] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Read and type every table of an export; with `validate`, check ids and references.
+
+    `columns` limits what is read per table (a report needs far fewer than an import).
+    """
     sources = locate(Path(path))
-    return type_tables({n: (src, read_raw(src)) for n, src in sources.items()}, validate)
+    raw = {
+        n: (src, read_raw(src, None if columns is None else columns.get(n, set())))
+        for n, src in sources.items()
+    }
+    return type_tables(raw, validate)
 
 
 def type_tables(
