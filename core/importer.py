@@ -15,16 +15,7 @@ from core.emails import normalize_series
 from core.errors import Conflict
 from core.export_reader import read_export
 from core.store import Bulk, Store
-
-_SNAPSHOT_TABLES = (
-    "families",
-    "guardians",
-    "students",
-    "enrollments",
-    "payments",
-    "policies",
-    "activity",
-)
+from core.tablespec import FAMILY_TABLES
 
 
 @dataclass(frozen=True)
@@ -102,7 +93,7 @@ def import_tables(
         for index in indexes:
             bulk.run(CreateIndex(index))
         generation = store.touch_all(bulk)
-    lazy = {name: tables[name].lazy() for name in _SNAPSHOT_TABLES}
+    lazy = {name: tables[name].lazy() for name in FAMILY_TABLES}
     snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
     return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
 
@@ -128,16 +119,7 @@ def _secondary_indexes() -> list:
 def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
     """Ids are global: an id another organization already uses is refused."""
     problems: list[str] = []
-    for name in (
-        "families",
-        "guardians",
-        "students",
-        "enrollments",
-        "payments",
-        "policies",
-        "activity",
-        "staff",
-    ):
+    for name in (*FAMILY_TABLES, "staff"):
         table = schema.metadata.tables[name]
         key = schema.IMPORT_SPECS[name].key
         ids = tables[name][key].to_list()
