@@ -136,3 +136,17 @@ def _check_still_grouped(conn: Connection, group: _Group) -> None:
     missing = [i for i in ids if i not in holding]
     if missing:
         raise Conflict(f"group {group.email}: family #{missing[0]} {STALE}")
+
+
+def plan_summary(ctx: Context, only: str | None = None) -> str:
+    """What `apply_plan` is about to do, for a confirmation."""
+    _permissions(only)
+    rows = _plan_rows(ctx)
+    merges = sum(1 for r in rows if r["merge"] and only in (None, "merge"))
+    deletes = sum(len(r["delete"]) for r in rows if only in (None, "delete"))
+    review = sum(1 for r in rows if r["action"] == "review")
+    return (
+        f"Apply the plan to {len(rows) - review} group(s): {merges} merge(s) and "
+        f"{deletes} family deletion(s) (restorable until purged); {review} review group(s) "
+        "are left for you."
+    )

@@ -171,3 +171,28 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
         )
         for r in rows
     ]
+
+
+def audit_document(entries: list[AuditEntry]) -> dict[str, Any]:
+    """The `audit --json` interface (times ISO 8601 in UTC)."""
+    return {
+        "entries": [
+            {
+                "audit_id": e.audit_id,
+                "at": e.at.replace(tzinfo=UTC).isoformat(timespec="seconds"),
+                "staff": e.staff,
+                "action": e.action,
+                "org_id": e.org_id,
+                "summary": e.summary,
+                "undone": e.undone,
+                "undone_by": e.undone_by,
+                "purged": e.purged,
+            }
+            for e in entries
+        ]
+    }
+
+
+def result_document(result: ActionResult) -> dict[str, Any]:
+    """What every action prints with `--json`."""
+    return {"audit_id": result.audit_id, "action": result.action, "summary": result.summary}

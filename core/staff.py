@@ -74,3 +74,20 @@ def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
             )
         summary = f"Granted {permission} to {user_group}"
         return audit.record(conn, ctx, "grant", None, summary, journal)
+
+
+def staff_document(members: list[StaffMember]) -> dict:
+    """The `staff --json` interface."""
+    return {
+        "staff": [
+            {
+                "staff_id": m.staff_id,
+                "org_id": m.org_id,
+                "name": m.name,
+                "email": m.email,
+                "user_group": m.user_group,
+                "permissions": list(m.permissions),
+            }
+            for m in members
+        ]
+    }
