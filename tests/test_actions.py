@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from actions_support import dump, history_owners_active, payment_totals
 
 from core import actions, schema
 from core.errors import Conflict, InputError, NotFound
 from core.reporting import report_for_context
-from actions_support import dump, history_owners_active, payment_totals
 
 
 def _group(ctx, email: str) -> list[dict]:
