@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from core import audit, preconditions, schema
 from core.audit import ActionResult
-from core.changes import Journal
+from core.changes import Journal, next_id
 from core.context import Context
 from core.emails import is_valid_email, normalize_email
 from core.errors import Conflict, InputError, NotFound
@@ -187,15 +187,12 @@ def invite(
         family = preconditions.families(conn, ctx, [family_id])[family_id]
         preconditions.require_active(family)
         _refuse_taken(conn, family.org_id, key, None)
-        g = schema.guardians
-        next_id = (
-            int(conn.execute(select(func.coalesce(func.max(g.c.guardian_id), 0))).scalar()) + 1
-        )
+        new_id = next_id(conn, "guardians")
         journal = Journal(conn)
         journal.insert(
             "guardians",
             {
-                "guardian_id": next_id,
+                "guardian_id": new_id,
                 "family_id": family_id,
                 "first_name": first_name.strip() or None,
                 "last_name": last_name.strip() or None,
@@ -207,6 +204,6 @@ def invite(
         )
         summary = (
             f"Invited {first_name.strip()} {last_name.strip()} <{email.strip()}> as guardian "
-            f"#{next_id} of family #{family_id}"
+            f"#{new_id} of family #{family_id}"
         )
         return audit.record(conn, ctx, "invite", family.org_id, summary, journal)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, and_, delete, func, insert, select, update
 
 from core import schema
 
@@ -126,6 +126,8 @@ class Journal:
             key = tuple(row[c.name] for c in target.primary_key)
             self.conn.execute(delete(target).where(_key_clause(target, key)))
             self.changes.append(RowChange(table, row, None))
+        if before:
+            _raise_high_water(self.conn, table, max(_first_key(table, r) for r in before))
         return before
 
     def insert(self, table: str, row: Row) -> None:
@@ -134,6 +136,37 @@ class Journal:
 
     def family_ids(self) -> set[int]:
         return {f for change in self.changes for f in change.family_ids()}
+
+
+def _first_key(table: str, row: Row) -> int:
+    return int(row[_table(table).primary_key.columns.values()[0].name])
+
+
+def _high_water_key(table: str) -> str:
+    return f"high_water.{table}"
+
+
+def _high_water(conn: Connection, table: str) -> int:
+    m = schema.meta
+    found = conn.execute(select(m.c.value).where(m.c.key == _high_water_key(table))).scalar()
+    return int(found or 0)
+
+
+def _raise_high_water(conn: Connection, table: str, key: int) -> None:
+    """Remember the highest key a tombstone holds, so a new row never reuses it (undo
+    would then restore two rows with one key)."""
+    if key <= _high_water(conn, table):
+        return
+    m = schema.meta
+    conn.execute(delete(m).where(m.c.key == _high_water_key(table)))
+    conn.execute(insert(m).values(key=_high_water_key(table), value=str(key)))
+
+
+def next_id(conn: Connection, table: str) -> int:
+    """A fresh key: above every row in the table and every row a tombstone may restore."""
+    column = _table(table).primary_key.columns.values()[0]
+    live = int(conn.execute(select(func.coalesce(func.max(column), 0))).scalar())
+    return max(live, _high_water(conn, table)) + 1
 
 
 def replay(conn: Connection, changes: list[RowChange]) -> None:

@@ -31,6 +31,8 @@ from core.undo import undo
 
 EMAILS = ["ann@x.org", "ANN@x.org ", "bob@y.org", "cy@z.org", None]
 NAMES = ["Ann", "Bob", "Cy"]
+RAM_DISK = Path("/dev/shm")
+"""Each example builds a store; in memory-backed files its fsyncs cost nothing."""
 
 
 @st.composite
@@ -92,7 +94,7 @@ def worlds(draw) -> dict[str, list[dict]]:
 class Resolutions(RuleBasedStateMachine):
     @initialize(world=worlds())
     def build(self, world: dict[str, list[dict]]) -> None:
-        self.folder = Path(tempfile.mkdtemp())
+        self.folder = Path(tempfile.mkdtemp(dir=RAM_DISK if RAM_DISK.is_dir() else None))
         self.store = Store.open(self.folder / "store.db")
         with self.store.write() as conn:
             for name in schema.DATA_TABLES:
@@ -198,7 +200,7 @@ class Resolutions(RuleBasedStateMachine):
 
 
 Resolutions.TestCase.settings = settings(
-    max_examples=50,
+    max_examples=40,
     stateful_step_count=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
