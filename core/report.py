@@ -12,6 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from core.emails import lookalike_expr, valid_expr
+from core.errors import InputError
 
 SCOPES = ("primary", "all-logins")
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
@@ -57,6 +58,39 @@ class Report:
         return self.groups.height
 
 
+def check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+
+
+def narrow(logins: pl.DataFrame) -> pl.DataFrame:
+    """The logins that can be in any group or look-alike set, in any scope.
+
+    A superset, found by integer hashes over a million rows: a login whose key (or
+    whose mailbox, for `+tag`/Gmail addresses) no other login in its organization
+    shares can never be reported. The snapshot keeps this slice so a report reads
+    thousands of rows, not millions.
+    """
+    keyed = logins.with_columns(pl.col("email_norm").hash().alias("_hash"))
+    tricky = keyed.filter(_tricky(pl.col("email_norm"))).select(
+        "guardian_id", lookalike_expr(pl.col("email_norm")).hash().alias("_mailbox")
+    )
+    keyed = keyed.join(tricky, on="guardian_id", how="left").with_columns(
+        pl.coalesce("_mailbox", "_hash").alias("_mailbox")
+    )
+    shared = (pl.len().over("org_id", "_hash") >= 2) | (pl.len().over("org_id", "_mailbox") >= 2)
+    return keyed.filter(shared).drop("_hash", "_mailbox")
+
+
+def _tricky(email: pl.Expr) -> pl.Expr:
+    """Addresses whose mailbox may differ from the login: +tags and Gmail."""
+    return (
+        email.str.contains("+", literal=True)
+        | email.str.ends_with("@gmail.com")
+        | email.str.ends_with("@googlemail.com")
+    )
+
+
 def build_report(
     logins: pl.DataFrame,
     stats: pl.DataFrame,
@@ -65,7 +99,7 @@ def build_report(
     generated_at: datetime | None = None,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
-    candidates = _candidates(logins, scope, orgs)
+    candidates = _candidates(narrow(logins), scope, orgs)
     keyed = _group_members(candidates)
     families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
     groups = _recommend(families)
@@ -271,11 +305,9 @@ def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
     Only an address with a `+` or at Gmail can differ from its mailbox; the plain
     addresses are then joined in by exact key, so the regexes run on a small slice.
     """
-    tricky = candidates.filter(
-        pl.col("email_norm").str.contains("+", literal=True)
-        | pl.col("email_norm").str.ends_with("@gmail.com")
-        | pl.col("email_norm").str.ends_with("@googlemail.com")
-    ).with_columns(lookalike_expr(pl.col("email_norm")).alias("_key"))
+    tricky = candidates.filter(_tricky(pl.col("email_norm"))).with_columns(
+        lookalike_expr(pl.col("email_norm")).alias("_key")
+    )
     keys = tricky.select("_key").unique()
     plain = candidates.join(keys, left_on="email_norm", right_on="_key", how="semi").with_columns(
         pl.col("email_norm").alias("_key")

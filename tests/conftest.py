@@ -27,7 +27,11 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample store, built once per session; tests get their own copy."""
     path = tmp_path_factory.mktemp("template") / "sample.db"
-    import_export(Store.open(path), config.SAMPLE_DATA)
+    store = Store.open(path)
+    import_export(store, config.SAMPLE_DATA)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.engine.dispose()
     return path
 
 

@@ -12,7 +12,9 @@ import core
 def _modules_loaded_by(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return set(out.split())
 
@@ -31,4 +33,16 @@ def test_cli_report_does_not_import_textual(sample_db) -> None:
         f"main(['--db', {str(sample_db)!r}, 'report', '--format', 'json'])"
     )
     loaded = _modules_loaded_by(code)
+    assert "textual" not in loaded
+
+
+def test_report_from_export_needs_no_database_library() -> None:
+    from core import config
+
+    code = (
+        "import sys\nfrom tui.cli import main\n"
+        f"main(['report', '--from', {str(config.SAMPLE_DATA)!r}, '--format', 'json'])"
+    )
+    loaded = _modules_loaded_by(code)
+    assert "sqlalchemy" not in loaded
     assert "textual" not in loaded
