@@ -109,9 +109,7 @@ def import_tables(
 
 def _secondary_indexes() -> list:
     """Indexes an empty store can build once after loading, instead of row by row."""
-    return [
-        index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes
-    ]
+    return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
 def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:

@@ -15,7 +15,7 @@ from core import audit, schema
 from core.audit import ActionResult, StoredEntry
 from core.changes import Journal, drifted, replay
 from core.context import Context
-from core.errors import Conflict, InputError, NotFound
+from core.errors import Conflict, InputError, NotFound, PermissionDenied
 
 UNDO_PERMISSION = {
     "merge": "families.merge",
@@ -29,19 +29,34 @@ UNDO_PERMISSION = {
 TOMBSTONE_ACTIONS = ("merge", "delete")
 
 
+def undo_refusal(ctx: Context, audit_id: int) -> str | None:
+    """Why `undo(audit_id)` would be refused now, or None: lets a screen offer undo only
+    where it can work, without writing anything."""
+    try:
+        with ctx.store.engine.connect() as conn:
+            _check_all(conn, ctx, audit.load(conn, audit_id))
+    except (Conflict, NotFound, PermissionDenied) as refused:
+        return str(refused)
+    return None
+
+
+def _check_all(conn, ctx: Context, entry: StoredEntry) -> None:
+    _check_undoable(ctx, entry)
+    _refuse_later(conn, entry)
+    moved = drifted(conn, list(entry.changes))
+    if moved:
+        table, key = moved[0]
+        raise Conflict(
+            f"cannot undo #{entry.audit_id}: {table} row {_key_text(key)} changed since, "
+            "outside any audited action"
+        )
+
+
 def undo(ctx: Context, audit_id: int) -> ActionResult:
     """Restore exactly what audit entry `audit_id` changed, in one audited transaction."""
     with ctx.store.write() as conn:
         entry = audit.load(conn, audit_id)
-        _check_undoable(ctx, entry)
-        _refuse_later(conn, entry)
-        moved = drifted(conn, list(entry.changes))
-        if moved:
-            table, key = moved[0]
-            raise Conflict(
-                f"cannot undo #{audit_id}: {table} row {_key_text(key)} changed since, "
-                "outside any audited action"
-            )
+        _check_all(conn, ctx, entry)
         journal = Journal(conn)
         inverse = [c.inverse() for c in reversed(entry.changes)]
         replay(conn, inverse)

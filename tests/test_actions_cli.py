@@ -120,3 +120,13 @@ def test_two_processes_merging_the_same_group(sample_db) -> None:
 def _no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands see no terminal on stdin, as under cron."""
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+
+
+def test_interactive_delete_needs_the_family_id_typed(capsys, sample_db, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    code, _, err = run(capsys, sample_db, "delete", "1003")
+    assert code == 1 and "cancelled" in err
+    monkeypatch.setattr("builtins.input", lambda prompt: "1003")
+    code, out, _ = run(capsys, sample_db, "delete", "1003")
+    assert code == 0 and out.startswith("#1 Deleted family #1003")

@@ -15,7 +15,7 @@ from core.audit import audit_entries, now
 from core.context import Context
 from core.errors import Conflict, PermissionDenied
 from core.reporting import report_for_context
-from core.undo import purge, undo
+from core.undo import purge, undo, undo_refusal
 
 
 def test_undo_restores_a_merge_and_is_audited(ctx, store) -> None:
@@ -105,3 +105,24 @@ def test_apply_only_deletes(ctx) -> None:
     assert {r.action for g in result.applied for r in g.results} == {"delete"}
     left = report_for_context(ctx).groups
     assert set(left["action"]) == {"merge", "review"}
+
+
+def test_undo_refusal_says_why_without_writing(ctx, store) -> None:
+    first = actions.merge(ctx, 1001, [1002])
+    later = actions.merge(ctx, 1010, [1001])
+    before = dump(store)
+    assert f"undo #{later.audit_id} first" in undo_refusal(ctx, first.audit_id)
+    assert undo_refusal(ctx, later.audit_id) is None
+    assert dump(store) == before
+
+
+def test_apply_reports_progress_and_stops_when_cancelled(ctx) -> None:
+    seen: list[tuple[int, int]] = []
+    result = apply_plan(
+        ctx,
+        on_progress=lambda done, total: seen.append((done, total)),
+        is_cancelled=lambda: len(seen) >= 3,
+    )
+    assert result.cancelled
+    assert [d for d, _ in seen] == [1, 2, 3]
+    assert report_for_context(ctx).groups.height == seen[0][1] - sum(1 for g in result.applied)
