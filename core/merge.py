@@ -41,6 +41,10 @@ class MergePreview:
 
     @property
     def summary(self) -> str:
+        return self.describe(done=False)
+
+    def describe(self, *, done: bool) -> str:
+        """The sentence for a confirmation (to come) or for the audit log (done)."""
         n = len(self.other_ids)
         moved = [
             _count(self.students, "student"),
@@ -53,8 +57,8 @@ class MergePreview:
         what = ", ".join(m for m in moved if not m.startswith("0 ")) or "nothing"
         listed = ", ".join(f"#{i}" for i in self.other_ids)
         return (
-            f"Merge {_count(n, 'family', 'families')} ({listed}) into #{self.survivor_id}: "
-            f"{what} move"
+            f"{'Merged' if done else 'Merge'} {_count(n, 'family', 'families')} ({listed}) "
+            f"into #{self.survivor_id}: {what} {'moved' if done else 'move'}"
         )
 
 
@@ -136,7 +140,7 @@ def merge_in(
             raise InputError(f"#{source} is not one of the families being merged")
     org_id = _check_group(conn, ctx, group)
     preconditions.check_expected(conn, group, expected)
-    moved = _preview(conn, survivor_id, other_ids, "").summary
+    summary = _preview(conn, survivor_id, other_ids, "").describe(done=True)
     journal = Journal(conn)
     _take_name_and_phone(journal, survivor_id, family_name_from, phone_from)
     folded = _move_guardians(journal, survivor_id, other_ids)
@@ -148,7 +152,6 @@ def merge_in(
         journal.update_where(
             "families", f.c.family_id == other, {"status": "merged", "merged_into": survivor_id}
         )
-    summary = moved.replace("Merge", "Merged", 1).replace(" move", " moved")
     if folded:
         summary += f"; {_count(folded, 'identical guardian')} folded into the survivor's"
     return audit.record(conn, ctx, "merge", org_id, summary, journal, families=group)
