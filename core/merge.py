@@ -76,9 +76,9 @@ def _check_shape(survivor_id: int, other_ids: list[int]) -> None:
         raise InputError(f"a merge takes at most {MAX_FAMILIES} families, not {len(group)}")
 
 
-def _check_group(conn: Connection, ctx: Context, group: list[int]) -> int:
+def _check_group(conn: Connection, ctx: Context, group: list[int], *, lock: bool = False) -> int:
     """Same organization, all active; returns the organization."""
-    rows = preconditions.families(conn, ctx, group)
+    rows = preconditions.families(conn, ctx, group, lock=lock)
     orgs = {rows[i].org_id for i in group}
     if len(orgs) > 1:
         where = ", ".join(f"#{i} in org {rows[i].org_id}" for i in group)
@@ -138,7 +138,7 @@ def merge_in(
     for source in (family_name_from, phone_from):
         if source is not None and source not in group:
             raise InputError(f"#{source} is not one of the families being merged")
-    org_id = _check_group(conn, ctx, group)
+    org_id = _check_group(conn, ctx, group, lock=True)
     preconditions.check_expected(conn, group, expected)
     summary = _preview(conn, survivor_id, other_ids, "").describe(done=True)
     journal = Journal(conn)
