@@ -30,7 +30,7 @@ def readiness(ctx: Context) -> list[OrgReadiness]:
     snap = snapshot.load(ctx.store)
     primary = build_report(snap.candidates, snap.stats, "primary", list(ctx.orgs))
     logins = build_report(snap.candidates, snap.stats, "all-logins", list(ctx.orgs))
-    families = _per_org(snap.stats.group_by("org_id").agg(pl.len().alias("n")))
+    families = _per_org(snap.org_families.rename({"families": "n"}))
     left = _per_org(primary.groups.group_by("org_id").agg(pl.len().alias("n")))
     conflicts = _per_org(logins.groups.group_by("org_id").agg(pl.len().alias("n")))
     actions = _actions(primary)

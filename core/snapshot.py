@@ -24,18 +24,21 @@ from sqlalchemy import select
 from core import frames, schema
 from core.report import narrow
 from core.store import Store
+from core.tablespec import FAMILY_TABLES
 
 PATCH_LIMIT = 20_000
-_TABLES = ("families", "guardians", "students", "enrollments", "payments", "policies", "activity")
+_DERIVED = ("candidates", "candidate_stats", "org_families")
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What reports need: the candidate logins and every active family's history."""
+    """What reports need: the candidate logins, those families' history counts, and how
+    many active families each organization has."""
 
     generation: int
     candidates: pl.DataFrame
     stats: pl.DataFrame
+    org_families: pl.DataFrame
     orgs: pl.DataFrame
 
 
@@ -59,16 +62,19 @@ def load(store: Store) -> Snapshot:
         if cached is not None and rebuilt_at <= cached <= generation:
             changed = store.changed_since(conn, cached)
     orgs = store.read_table("orgs")
-    if cached == generation:
-        return Snapshot(generation, _read(folder, "candidates"), _read(folder, "stats"), orgs)
-    if changed is not None and len(changed) <= PATCH_LIMIT:
-        fresh = _store_tables(store, changed)
-        keep = ~pl.col("family_id").is_in(changed)
-        logins = pl.concat([_read(folder, "logins").filter(keep), frames.logins(fresh)])
-        stats = pl.concat([_read(folder, "stats").filter(keep), frames.family_stats(fresh)])
-    else:
-        tables = _store_tables(store, None)
-        logins, stats = frames.logins(tables), frames.family_stats(tables)
+    try:
+        if cached == generation:
+            return Snapshot(generation, *(_read(folder, n) for n in _DERIVED), orgs)
+        if changed is not None and len(changed) <= PATCH_LIMIT:
+            fresh = _store_tables(store, changed)
+            keep = ~pl.col("family_id").is_in(changed)
+            logins = pl.concat([_read(folder, "logins").filter(keep), frames.logins(fresh)])
+            stats = pl.concat([_read(folder, "stats").filter(keep), frames.family_stats(fresh)])
+            return _write(folder, identity, generation, logins, stats, orgs)
+    except (OSError, pl.exceptions.PolarsError):
+        pass  # a missing or damaged file: rebuild from the store below
+    tables = _store_tables(store, None)
+    logins, stats = frames.logins(tables), frames.family_stats(tables)
     return _write(folder, identity, generation, logins, stats, orgs)
 
 
@@ -93,10 +99,10 @@ def absorb_import(
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     """The store's raw tables (or only those rows that belong to `family_ids`)."""
     if family_ids is None:
-        return {n: store.read_table(n).lazy() for n in _TABLES}
+        return {n: store.read_table(n).lazy() for n in FAMILY_TABLES}
     tables = {
         n: store.read_table(n, schema.metadata.tables[n].c.family_id.in_(family_ids)).lazy()
-        for n in _TABLES
+        for n in FAMILY_TABLES
         if n != "enrollments"
     }
     students = select(schema.students.c.student_id).where(
@@ -134,8 +140,21 @@ def _write(
     """Write beside the store, stamp last: a torn write is simply not trusted next time.
 
     A location that cannot be written only costs speed (the next read rebuilds)."""
-    snap = Snapshot(generation, narrow(logins), stats, orgs)
-    files = {"logins": logins, "candidates": snap.candidates, "stats": stats}
+    candidates = narrow(logins)
+    snap = Snapshot(
+        generation,
+        candidates,
+        stats.join(candidates.select("family_id").unique(), on="family_id", how="semi"),
+        stats.group_by("org_id").agg(pl.len().alias("families")),
+        orgs,
+    )
+    files = {
+        "logins": logins,
+        "stats": stats,
+        "candidates": candidates,
+        "candidate_stats": snap.stats,
+        "org_families": snap.org_families,
+    }
     with contextlib.suppress(OSError):
         _persist(folder, files, {"store": identity, "generation": generation})
     return snap
