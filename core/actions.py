@@ -17,12 +17,13 @@ from core.changes import Journal, next_id
 from core.context import Context
 from core.emails import is_valid_email, normalize_email
 from core.errors import Conflict, InputError, NotFound
-from core.merge import MergePreview, merge, merge_in, preview_merge
+from core.merge import MergePreview, MergeRequest, merge, merge_in, preview_merge
 
 __all__ = [
     "ActionResult",
     "DeletePreview",
     "MergePreview",
+    "MergeRequest",
     "change_email",
     "delete",
     "delete_in",

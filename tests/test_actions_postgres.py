@@ -4,10 +4,7 @@ group serialize (exactly one wins). Skipped without FAMTRIAGE_TEST_PG_URL."""
 
 from __future__ import annotations
 
-import multiprocessing
-
-from actions_support import dump, payment_totals
-from test_actions_cli import _race
+from actions_support import dump, payment_totals, race_merges
 from test_postgres import pg_store, pytestmark  # noqa: F401  (fixture and skip mark)
 
 from core import config
@@ -35,13 +32,6 @@ def test_apply_then_undo_everything_on_postgres(pg_store: Store) -> None:  # noq
 def test_two_processes_merging_on_postgres(pg_store: Store) -> None:  # noqa: F811
     import_export(pg_store, config.SAMPLE_DATA)
     url = pg_store.engine.url.render_as_string(hide_password=False)
-    mp = multiprocessing.get_context("spawn")
-    barrier, results = mp.Barrier(2), mp.Queue()
-    workers = [mp.Process(target=_race, args=(url, barrier, results)) for _ in "ab"]
-    for w in workers:
-        w.start()
-    outcomes = sorted(results.get(timeout=60) for _ in workers)
-    for w in workers:
-        w.join(timeout=60)
+    outcomes = race_merges(url)
     assert [o[0] for o in outcomes] == ["ok", "refused"]
     assert [e.action for e in audit_entries(Context.open(pg_store))] == ["merge"]
