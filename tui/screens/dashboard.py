@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.access import require_view
+from core.access import can_view, require_view
 from core.errors import PermissionDenied
 from core.readiness import OrgReadiness, readiness
 from tui.keys import PALETTE_HINT
@@ -39,6 +39,8 @@ class DashboardScreen(AppScreen):
                 tooltip="Open the FAM-12 report: families sharing a primary login email."),
         Binding("slash", "app.open('search')", "Search", key_display="/",
                 id="dashboard.search", tooltip="Search families by email, or part of one."),
+        Binding("a", "app.open('audit')", "Audit", id="dashboard.audit",
+                tooltip="Open the audit log: who did what; undo from there."),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,7 +55,7 @@ class DashboardScreen(AppScreen):
                          empty_text="Computing login-readiness…")
         yield Static("", id="orgs-note", markup=False)
         yield Static(
-            "r opens the FAM-12 report · / searches by email · ? lists every key\n"
+            "r opens the FAM-12 report · / searches by email · a the audit log · ? every key\n"
             + PALETTE_HINT,
             id="start", markup=False,
         )
@@ -68,8 +70,11 @@ class DashboardScreen(AppScreen):
             self.query_one("#orgs-note", Static).update(
                 f"Login-readiness needs the FAM-12 permission: {exc}"
             )
-            return
-        self.load_readiness()
+
+    def on_screen_resume(self) -> None:
+        """Shown, or back from another screen: an undo may have changed the counts."""
+        if can_view(self.ctx.actor, "readiness"):
+            self.load_readiness()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
