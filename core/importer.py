@@ -33,6 +33,9 @@ REFERENCES = (
 )
 
 
+SINGULAR = {"orgs": "organization", "families": "family", "students": "student"}
+
+
 class ImportProblems(InputError):
     """Every problem found in an export, one `file:row: column: problem` per line."""
 
@@ -254,7 +257,9 @@ def _check_keys(
         label = sources[child].label if child in sources else child
         first = sources[child].first_row if child in sources else 1
         for row, value in dangling.select("_row", column).head(MAX_PROBLEMS).iter_rows():
-            problems.append(f"{label}:{row + first}: {column}: no {parent[:-1]} with id {value}")
+            problems.append(
+                f"{label}:{row + first}: {column}: no {SINGULAR[parent]} with id {value}"
+            )
 
 
 def to_store_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

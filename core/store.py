@@ -154,25 +154,9 @@ class Store:
 
     @contextmanager
     def bulk(self) -> Iterator[Bulk]:
-        """One bulk write transaction (an import); on SQLite, Arrow-native through ADBC."""
-        if self.sqlite_path is None:
-            with self.write() as conn:
-                yield SqlBulk(conn)
-            return
-        import adbc_driver_sqlite.dbapi as adbc
-
-        raw = adbc.connect(str(self.sqlite_path))
-        try:
-            with raw.cursor() as cur:
-                cur.execute("PRAGMA busy_timeout=10000")
-                cur.execute("PRAGMA foreign_keys=ON")
-            yield AdbcBulk(raw, self.engine.dialect)
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
-        finally:
-            raw.close()
+        """One bulk write transaction (an import)."""
+        with self.write() as conn:
+            yield SqlBulk(conn, self.is_sqlite)
 
     def touch_all(self, bulk: Bulk) -> int:
         """Record, inside a bulk transaction, that everything changed (rebuild snapshots)."""
@@ -192,13 +176,18 @@ class Store:
         return self.read_query(query, CANONICAL_DTYPES[table])
 
     def read_query(self, query, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
-        """Run a select and return a typed frame, Arrow-native on SQLite."""
-        if self.sqlite_path is not None:
-            sql, params = compile_positional(query, self.engine.dialect)
-            frame = _adbc_sqlite_read(self.sqlite_path, sql, params)
-        else:
-            with self.engine.connect() as conn:
-                frame = pl.read_database(query, conn)
+        """Run a select through the driver's cursor (no per-value SQLAlchemy processing)
+        and type the columns in polars."""
+        sql, params = compile_for_driver(query, self.engine.dialect)
+        with self.engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                names = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
         return _coerce(frame, dtypes)
 
 
@@ -213,10 +202,12 @@ class Bulk(Protocol):
 
 
 class SqlBulk:
-    """Bulk work over a SQLAlchemy connection (PostgreSQL and other servers)."""
+    """Bulk work over one SQLAlchemy connection: Core statements, and rows inserted
+    through the driver's executemany (parameterized; only tuples cross into the driver)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, sqlite: bool) -> None:
         self.conn = conn
+        self.sqlite = sqlite
 
     def rows(self, stmt) -> list[tuple]:
         return [tuple(r) for r in self.conn.execute(stmt)]
@@ -225,61 +216,31 @@ class SqlBulk:
         self.conn.execute(stmt)
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None:
-        target = schema.metadata.tables[table]
-        frame = frame.select([c.name for c in target.columns if c.name in frame.columns])
-        for batch in frame.iter_slices(50_000):
-            self.conn.execute(insert(target), batch.to_dicts())
-
-
-class AdbcBulk:
-    """Bulk work over one ADBC SQLite connection: SQLAlchemy-compiled, parameterized
-    statements, and Arrow ingestion for the rows."""
-
-    def __init__(self, conn, dialect) -> None:
-        self.conn = conn
-        self.dialect = dialect
-
-    def _execute(self, cur, stmt) -> None:
-        sql, params = compile_positional(stmt, self.dialect)
-        cur.execute(sql, params or None)
-
-    def rows(self, stmt) -> list[tuple]:
-        with self.conn.cursor() as cur:
-            self._execute(cur, stmt)
-            return [tuple(r) for r in cur.fetchall()]
-
-    def run(self, stmt) -> None:
-        with self.conn.cursor() as cur:
-            self._execute(cur, stmt)
-
-    def ingest(self, table: str, frame: pl.DataFrame) -> None:
         if frame.is_empty():
             return
         target = schema.metadata.tables[table]
-        frame = frame.select(
-            [c.name for c in target.columns if c.name in frame.columns]
-        ).with_columns(
-            pl.col(pl.Datetime).dt.strftime(SQLITE_DATETIME),
-            pl.col(pl.Date).dt.strftime(SQLITE_DATE),
-            pl.col(pl.Boolean).cast(pl.Int64),
-        )
-        with self.conn.cursor() as cur:
-            cur.adbc_ingest(table, frame.to_arrow(), mode="append")
+        frame = frame.select([c.name for c in target.columns if c.name in frame.columns])
+        if self.sqlite:
+            frame = frame.with_columns(
+                pl.col(pl.Datetime).dt.strftime(SQLITE_DATETIME),
+                pl.col(pl.Date).dt.strftime(SQLITE_DATE),
+                pl.col(pl.Boolean).cast(pl.Int64),
+            )
+        sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            for batch in frame.iter_slices(200_000):
+                cursor.executemany(sql, batch.iter_rows())
+        finally:
+            cursor.close()
 
 
-def compile_positional(stmt, dialect) -> tuple[str, tuple]:
-    """SQL text with `?` placeholders and its values, for a driver SQLAlchemy doesn't wrap."""
+def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:
+    """SQL text and its bound values in the driver's own paramstyle."""
     compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    return str(compiled), tuple(compiled.params[k] for k in compiled.positiontup or ())
-
-
-def _adbc_sqlite_read(path: Path, sql: str, params: tuple) -> pl.DataFrame:
-    import adbc_driver_sqlite.dbapi as adbc
-
-    with adbc.connect(str(path)) as conn, conn.cursor() as cur:
-        cur.execute(sql, params or None)
-        table = cur.fetch_arrow_table()
-    return pl.from_arrow(table)
+    if compiled.positiontup is not None:
+        return str(compiled), tuple(compiled.params[k] for k in compiled.positiontup)
+    return str(compiled), dict(compiled.params)
 
 
 def _coerce(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:

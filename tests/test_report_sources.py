@@ -1,0 +1,94 @@
+"""The same report whichever way the data arrives: from a store, its snapshot, or a folder."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import update
+
+from core import config, schema, snapshot
+from core.context import Context
+from core.emails import normalize_email
+from core.reporting import report_for_context, report_from_export
+from core.store import Store
+from tui.cli import main
+
+
+def _comparable(report) -> pl.DataFrame:
+    return report.families.drop("reason").sort("org_id", "email", "family_id")
+
+
+def test_report_from_folder_equals_report_after_import(ctx: Context) -> None:
+    for scope in ("primary", "all-logins"):
+        stored = report_for_context(ctx, scope)
+        direct = report_from_export(config.SAMPLE_DATA, scope)
+        assert _comparable(direct).equals(_comparable(stored))
+        assert direct.groups.equals(stored.groups)
+
+
+def test_foreign_export_json_equals_group_by(tmp_path: Path, capsys) -> None:
+    """An export with the DESIGN §3 columns only: the JSON groups are a GROUP BY."""
+    folder = tmp_path / "foreign"
+    folder.mkdir()
+    wanted = {
+        "families": ["family_id", "org_id", "family_name", "created_at"],
+        "guardians": ["guardian_id", "family_id", "first_name", "last_name", "email", "phone",
+                      "is_primary"],
+        "students": ["student_id", "family_id", "first_name", "last_name", "birth_date"],
+        "enrollments": ["enrollment_id", "student_id", "class_name", "start_date",
+                        "end_date"],
+        "payments": ["payment_id", "family_id", "amount", "paid_at"],
+        "policies": ["policy_id", "family_id", "policy_name", "signed_at"],
+    }
+    for name, cols in wanted.items():
+        frame = pl.read_csv(config.SAMPLE_DATA / f"{name}.csv", infer_schema=False)
+        frame.select(cols).write_parquet(folder / f"{name}.parquet")
+    assert main(["report", "--from", str(folder), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    got = {(g["org_id"], g["email"]): sorted(f["family_id"] for f in g["families"])
+           for g in doc["groups"]}
+
+    fams = pl.read_csv(config.SAMPLE_DATA / "families.csv", infer_schema=False)
+    org = dict(zip(fams["family_id"].cast(int), fams["org_id"].cast(int), strict=True))
+    guardians = pl.read_csv(config.SAMPLE_DATA / "guardians.csv", infer_schema=False)
+    by_key: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for fid, email, primary in guardians.select("family_id", "email", "is_primary").iter_rows():
+        key = normalize_email(email)
+        if primary == "true" and key is not None:
+            by_key[(org[int(fid)], key)].add(int(fid))
+    expected = {k: sorted(v) for k, v in by_key.items() if len(v) >= 2}
+    assert got == expected
+
+
+def test_snapshot_patches_after_a_write(store: Store, ctx: Context) -> None:
+    before = report_for_context(ctx)
+    assert before.groups.filter(pl.col("email") == "tom.baker@mail.com").height == 1
+    g = schema.guardians
+    with store.write() as conn:
+        conn.execute(update(g).where(g.c.family_id == 1011).values(
+            email="tom.b@mail.com", email_norm="tom.b@mail.com"))
+        store.touch(conn, [1011])
+    after = report_for_context(ctx)
+    assert after.groups.filter(pl.col("email") == "tom.baker@mail.com").is_empty()
+    assert after.groups.height == before.groups.height - 1
+    rebuilt = snapshot._rebuild(store, 0, store.read_table("orgs"))
+    fresh = snapshot.load(store)
+    key = ["family_id", "guardian_id"]
+    assert fresh.logins.sort(key).equals(rebuilt.logins.sort(key))
+    assert fresh.stats.sort("family_id").equals(rebuilt.stats.sort("family_id"))
+
+
+def test_snapshot_of_another_store_is_never_trusted(tmp_path: Path, sample_db: Path) -> None:
+    target = tmp_path / "other.db"
+    store = Store.open(target)
+    store.reset()
+    folder = snapshot.cache_dir(store)
+    folder.mkdir()
+    for name in ("logins", "stats", "stamp.json"):
+        source = snapshot.cache_dir(Store.open(sample_db)) / name
+        if source.exists():
+            (folder / name).write_bytes(source.read_bytes())
+    assert snapshot.load(store).logins.is_empty()
