@@ -27,7 +27,9 @@ def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample store, built once per session; tests get their own copy."""
     path = tmp_path_factory.mktemp("template") / "sample.db"
-    import_export(Store.open(path), config.SAMPLE_DATA)
+    store = Store.open(path)
+    import_export(store, config.SAMPLE_DATA)
+    store.engine.dispose()  # checkpoint the WAL: copies of sample.db alone must hold the data
     return path
 
 
