@@ -11,13 +11,8 @@ from pathlib import Path
 from core.errors import Conflict, InputError
 
 
-@contextlib.contextmanager
-def private_target(path: Path, *, force: bool = True) -> Iterator[Path]:
-    """A 0600 temp path beside `path` to write to; renamed onto `path` only on success.
-
-    For writers that want a file name rather than bytes (xlsxwriter, fpdf2): a failed or
-    cancelled write leaves no partial file behind.
-    """
+def check_target(path: Path, *, force: bool = True) -> Path:
+    """Refuse a file we may not write before any work is done (bad folder, no --force)."""
     path = Path(path).expanduser()
     if not path.parent.is_dir():
         raise InputError(f"{path.parent}: no such directory")
@@ -25,6 +20,17 @@ def private_target(path: Path, *, force: bool = True) -> Iterator[Path]:
         raise InputError(f"{path}: is a directory")
     if path.exists() and not force:
         raise Conflict(f"{path} exists; pass --force to overwrite it")
+    return path
+
+
+@contextlib.contextmanager
+def private_target(path: Path, *, force: bool = True) -> Iterator[Path]:
+    """A 0600 temp path beside `path` to write to; renamed onto `path` only on success.
+
+    For writers that want a file name rather than bytes (xlsxwriter, fpdf2): a failed or
+    cancelled write leaves no partial file behind.
+    """
+    path = check_target(path, force=force)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except PermissionError as exc:

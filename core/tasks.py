@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ KIND_REPORT = "report"
 STATES = ("running", "done", "cancelled", "failed", "interrupted")
 _FRAMES = ("families", "groups", "possible")
 _STAGES = 3  # load, build, save
+KEEP = 100
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -103,9 +105,17 @@ def tasks_dir() -> Path:
     return path
 
 
+def _prune(root: Path) -> None:
+    """Keep the newest KEEP tasks: a cron job running `report` must not fill the disk."""
+    ids = sorted((int(p.name) for p in root.iterdir() if p.name.isdigit()), reverse=True)
+    for task_id in ids[KEEP:]:
+        shutil.rmtree(root / str(task_id), ignore_errors=True)
+
+
 def _new_task_dir() -> tuple[int, Path]:
     """The next free task id and its private directory (safe across processes)."""
     root = tasks_dir()
+    _prune(root)
     task_id = max((int(p.name) for p in root.iterdir() if p.name.isdigit()), default=0) + 1
     while True:
         folder = root / str(task_id)
