@@ -8,6 +8,7 @@ repeated.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,11 @@ LINE_H = 4.0
 HEADING_H = 6.5
 GAP = 3.0
 GREY = (235, 235, 235)
+PAGES = "{total_pages}"
+"""The page-count alias, long enough to reserve room for a 5-digit count."""
+_PLAIN_CHARS = r"^[\x00-\u024F\u0370-\u052F\u2000-\u206F\u20AC]*$"
+"""Text the main font covers (Latin, Greek, Cyrillic): printed by the fast path."""
+_PLAIN = re.compile(_PLAIN_CHARS)
 
 TABLE: tuple[tuple[str, str, float, str], ...] = (
     ("role", "Role", 15, "L"),
@@ -59,8 +65,10 @@ class _Document(FPDF):
         if fonts.cjk is not None:
             self.add_font("cjk", "", fonts.cjk)
             self.set_fallback_fonts(["cjk"], exact_match=False)
+        self.alias_nb_pages(PAGES)
         scale = self.epw / sum(width for _, _, width, _ in TABLE)
         self.widths = [width * scale for _, _, width, _ in TABLE]
+        self._glyphs: dict[tuple[str, float], dict[str, float]] = {}
 
     def header(self) -> None:
         self.set_font(FONT, "B", 13)
@@ -74,7 +82,7 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font(FONT, "", 8)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 5, f"Page {self.page_no()} of {PAGES}", align="C")
 
     def room(self) -> float:
         """Height left on this page above the bottom margin."""
@@ -84,12 +92,44 @@ class _Document(FPDF):
         """Height a fresh page offers below its running header."""
         return self.page_break_trigger - self.t_margin - 7 - 2 * LINE_H - 2
 
+    def text_width(self, text: str) -> float:
+        """Width of `text` in the current font, from cached character widths.
+
+        fpdf2's `get_string_width` re-parses the string for fallback fonts on every
+        call; a large report measures a million cells.
+        """
+        glyphs = self._glyphs.setdefault((self.font_style, self.font_size_pt), {})
+        total = 0.0
+        for char in text:
+            width = glyphs.get(char)
+            if width is None:
+                width = glyphs[char] = self.get_string_width(char)
+            total += width
+        return total
+
+    def put(self, x: float, width: float, h: float, text: str, align: str = "L") -> None:
+        """Print one line in a box at (x, current y), the cursor left where it was.
+
+        Plain text goes straight to `text()` (fpdf2's `cell()` costs ~0.5 ms a call);
+        text with CJK uses `cell()`, which falls back to the CJK font glyph by glyph.
+        """
+        if not text:
+            return
+        if _PLAIN.match(text) is None:
+            y = self.get_y()
+            self.set_x(x)
+            self.cell(width, h, text, align=align)
+            self.set_xy(self.l_margin, y)
+            return
+        offset = width - self.c_margin - self.text_width(text) if align == "R" else self.c_margin
+        self.text(x + offset, self.get_y() + h / 2 + 0.3 * self.font_size, text)
+
     def fit(self, text: str, width: float) -> str:
         """`text` cut with "…" to fit a cell (a long email stays one line)."""
         room = width - 2 * self.c_margin
-        if self.get_string_width(text) <= room:
+        if len(text) * self.font_size <= room or self.text_width(text) <= room:
             return text
-        while text and self.get_string_width(text + "…") > room:
+        while text and self.text_width(text + "…") > room:
             text = text[:-1]
         return text + "…"
 
@@ -148,14 +188,24 @@ def _group(pdf: _Document, group: pl.DataFrame) -> None:
         + (f" (keep #{first['survivor']})" if first["survivor"] is not None else "")
     )
     pdf.set_font(FONT, "", 8)
-    reason_lines = len(pdf.multi_cell(0, LINE_H, first["reason"], dry_run=True, output="LINES"))
-    height = HEADING_H + reason_lines * LINE_H + ROW_H * (group.height + 1) + GAP
-    if height > pdf.room() and height <= pdf.page_room():
+    reason = first["reason"]
+    one_line = pdf.text_width(reason) <= pdf.epw - 2 * pdf.c_margin
+    reason_lines = (
+        1 if one_line else len(pdf.multi_cell(0, LINE_H, reason, dry_run=True, output="LINES"))
+    )
+    top = HEADING_H + reason_lines * LINE_H + 3 * ROW_H
+    height = top + ROW_H * (group.height - 2) + GAP
+    if height > pdf.room() and (height <= pdf.page_room() or top > pdf.room()):
         pdf.add_page()
     pdf.set_font(FONT, "B", 9.5)
-    pdf.cell(0, HEADING_H, pdf.fit(heading, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.put(pdf.l_margin, pdf.epw, HEADING_H, pdf.fit(heading, pdf.epw))
+    pdf.ln(HEADING_H)
     pdf.set_font(FONT, "", 8)
-    pdf.multi_cell(0, LINE_H, first["reason"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if one_line:
+        pdf.put(pdf.l_margin, pdf.epw, LINE_H, reason)
+        pdf.ln(LINE_H)
+    else:
+        pdf.multi_cell(0, LINE_H, reason, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _table_header(pdf)
     for row in group.iter_rows(named=True):
         if pdf.room() < ROW_H:
@@ -168,17 +218,24 @@ def _group(pdf: _Document, group: pl.DataFrame) -> None:
 def _table_header(pdf: _Document) -> None:
     pdf.set_font(FONT, "B", 7.5)
     pdf.set_fill_color(*GREY)
+    y = pdf.get_y()
+    pdf.rect(pdf.l_margin, y, pdf.epw, ROW_H, style="F")
+    pdf.line(pdf.l_margin, y + ROW_H, pdf.l_margin + pdf.epw, y + ROW_H)
+    x = pdf.l_margin
     for (_, label, _, align), width in zip(TABLE, pdf.widths, strict=True):
-        pdf.cell(width, ROW_H, label, border="B", align=align, fill=True)
+        pdf.put(x, width, ROW_H, label, align)
+        x += width
     pdf.ln(ROW_H)
     pdf.set_font(FONT, "", 8)
 
 
 def _table_row(pdf: _Document, row: dict) -> None:
+    x = pdf.l_margin
     for (field, _, _, align), width in zip(TABLE, pdf.widths, strict=True):
         value = row[field]
         text = "" if value is None else f"#{value}" if field == "family_id" else str(value)
-        pdf.cell(width, ROW_H, pdf.fit(text, width), align=align)
+        pdf.put(x, width, ROW_H, pdf.fit(text, width), align)
+        x += width
     pdf.ln(ROW_H)
 
 
