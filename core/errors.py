@@ -29,3 +29,9 @@ class Conflict(FamtriageError):
     """A precondition failed: the data changed, or the action would break a rule."""
 
     exit_code = 1
+
+
+class Cancelled(FamtriageError):
+    """The user cancelled long work (a report task, an export); nothing was kept."""
+
+    exit_code = 1

@@ -15,7 +15,7 @@ import polars as pl
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from core.exports import ExportMeta, export_frame
+from core.exports import ExportMeta, Steps, export_frame
 from core.files import private_target
 from core.formatting import iso, money_display
 from core.pdf_fonts import find_fonts
@@ -135,14 +135,22 @@ class _Document(FPDF):
 
 
 def write_pdf(
-    report: Report, path: Path, meta: ExportMeta, *, force: bool = False, paper: str = "a4"
+    report: Report,
+    path: Path,
+    meta: ExportMeta,
+    *,
+    force: bool = False,
+    paper: str = "a4",
+    steps: Steps | None = None,
 ) -> None:
     """Lay the report out and write it through a private temp file."""
     with private_target(path, force=force) as tmp:
-        pdf_document(report, meta, paper).output(str(tmp))
+        pdf_document(report, meta, paper, steps).output(str(tmp))
 
 
-def pdf_document(report: Report, meta: ExportMeta, paper: str = "a4") -> FPDF:
+def pdf_document(
+    report: Report, meta: ExportMeta, paper: str = "a4", steps: Steps | None = None
+) -> FPDF:
     """The laid-out document (every group, then the look-alike logins)."""
     subtitle = (
         f"Organization: {meta.orgs_text(report)}   ·   Generated at: "
@@ -163,8 +171,12 @@ def pdf_document(report: Report, meta: ExportMeta, paper: str = "a4") -> FPDF:
     pdf.ln(2)
     if families.height == 0:
         pdf.cell(0, ROW_H, "No families share a login email.")
+    steps = steps or Steps()
+    done = 0
     for group in families.partition_by("group", maintain_order=True):
         _group(pdf, group)
+        done += group.height
+        steps(done, families.height)
     _possible(pdf, report, meta)
     return pdf
 

@@ -16,7 +16,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from core.exports import COLUMNS, ExportMeta, action_counts, export_frame, neutralize
+from core.exports import COLUMNS, ExportMeta, Steps, action_counts, export_frame, neutralize
 from core.files import private_target
 from core.formatting import iso
 from core.report import TITLE, Report
@@ -35,13 +35,15 @@ _OPTIONS = {
 }
 
 
-def write_xlsx(report: Report, path: Path, meta: ExportMeta, *, force: bool = False) -> None:
+def write_xlsx(
+    report: Report, path: Path, meta: ExportMeta, *, force: bool = False, steps: Steps | None = None
+) -> None:
     """Write the workbook to a private temp file, renamed onto `path` when complete."""
     frame = export_frame(report, meta)
     with private_target(path, force=force) as tmp:
         book = xlsxwriter.Workbook(str(tmp), _OPTIONS)
         _summary(book, report, meta, frame)
-        _families(book, frame)
+        _families(book, frame, steps or Steps())
         _possible(book, report)
         book.close()
 
@@ -94,7 +96,7 @@ def _widths(frame: pl.DataFrame) -> list[int]:
     return widths
 
 
-def _families(book: Workbook, frame: pl.DataFrame) -> None:
+def _families(book: Workbook, frame: pl.DataFrame, steps: Steps) -> None:
     sheet = book.add_worksheet("Families")
     header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "bottom": 1})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -109,6 +111,7 @@ def _families(book: Workbook, frame: pl.DataFrame) -> None:
     _band(book, sheet, last_row, last_col)
     for r, row in enumerate(_excel_values(frame).iter_rows(), start=1):
         sheet.write_row(r, 0, row)
+        steps(r, last_row)
 
 
 def _band(book: Workbook, sheet: Worksheet, last_row: int, last_col: int) -> None:

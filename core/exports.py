@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import polars.selectors as cs
 
-from core.errors import InputError
+from core.errors import Cancelled, InputError
 from core.report import Report
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -68,6 +68,33 @@ class ExportMeta:
         """The organizations the report covered, named ("all" when none is known)."""
         ids = sorted(self.org_names) or sorted(report.families["org_id"].unique().to_list())
         return ", ".join(self.org_label(i) for i in ids) or "(none)"
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Steps:
+    """Progress and cancellation for a writer's row loop, acted on every `every` rows."""
+
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+        every: int = 2000,
+    ) -> None:
+        self.on_progress = on_progress
+        self.is_cancelled = is_cancelled
+        self.every = every
+        self._last = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if done - self._last < self.every and done != total:
+            return
+        self._last = done
+        if self.on_progress is not None:
+            self.on_progress(done, total)
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise Cancelled("export cancelled; no file was written")
 
 
 def neutralize(frame: pl.DataFrame) -> pl.DataFrame:
@@ -147,12 +174,20 @@ def export_report(
     force: bool = False,
     excel: bool = False,
     paper: str = "a4",
+    on_progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> Path:
     """Write `report` to `path` as csv, xlsx or pdf: atomically, 0600, never over a file
-    unless `force`. `excel` adds a BOM to CSV; `paper` is a4 or letter for PDF."""
+    unless `force`. `excel` adds a BOM to CSV; `paper` is a4 or letter for PDF.
+
+    XLSX and PDF report `on_progress(rows_done, rows)` as they go and stop with
+    `Cancelled` when `is_cancelled()` turns true; the partial file is then removed.
+    """
     if paper not in PAPERS:
         raise InputError(f"unknown paper {paper!r}; use one of {', '.join(PAPERS)}")
     write = _writer(fmt)
-    options = {"csv": {"excel": excel}, "pdf": {"paper": paper}}.get(fmt, {})
+    options: dict = {"csv": {"excel": excel}, "pdf": {"paper": paper}}.get(fmt, {})
+    if fmt in ("xlsx", "pdf"):
+        options["steps"] = Steps(on_progress, is_cancelled)
     write(report, Path(path), meta or ExportMeta(), force=force, **options)
     return Path(path)

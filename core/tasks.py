@@ -24,7 +24,8 @@ import polars as pl
 
 from core.config import data_dir
 from core.context import Context
-from core.errors import Conflict, FamtriageError, NotFound
+from core.errors import Cancelled, Conflict, NotFound
+from core.exports import ExportMeta
 from core.files import private_target, write_private
 from core.report import Report
 from core.reporting import report_for_context
@@ -92,10 +93,6 @@ class TaskRecord:
             error=data.get("error"),
             pid=data.get("pid"),
         )
-
-
-class TaskCancelled(FamtriageError):
-    """Raised inside a task's thread at the next stage boundary after `cancel()`."""
 
 
 def tasks_dir() -> Path:
@@ -257,14 +254,14 @@ def _run(
         if on_progress is not None:
             on_progress(done, _STAGES)
         if handle.is_cancelled():
-            raise TaskCancelled("cancelled")
+            raise Cancelled("cancelled")
 
     try:
         report = report_for_context(ctx, scope, step)
         handle._ended(_finish(handle.record, "done", report, None))
         if on_progress is not None:
             on_progress(_STAGES, _STAGES)
-    except TaskCancelled:
+    except Cancelled:
         handle._ended(_finish(handle.record, "cancelled", None, None))
     except Exception as exc:  # recorded for the task list; the thread must not die silently
         handle._ended(_finish(handle.record, "failed", None, str(exc) or type(exc).__name__))
@@ -304,6 +301,11 @@ def get_task(task_id: int) -> TaskRecord:
     if record is None:
         raise NotFound(f"no task with id {task_id}")
     return record
+
+
+def task_meta(record: TaskRecord) -> ExportMeta:
+    """What an export of a stored task prints: its organizations and who ran it."""
+    return ExportMeta(record.org_names, record.staff)
 
 
 def load_task_report(task_id: int) -> Report:

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from core import export_xlsx
-from core.errors import Conflict, InputError
+from core.errors import Cancelled, Conflict, InputError
 from core.export_csv import csv_bytes
 from core.exports import ExportMeta, export_frame, export_report
 from core.report import TITLE, Report
@@ -197,3 +197,13 @@ def test_bad_folder_and_format_are_input_errors(out, report, meta) -> None:
         export_report(report, out / "missing" / "r.csv", "csv", meta)
     with pytest.raises(InputError, match="unknown export format"):
         export_report(report, out / "r.doc", "doc", meta)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_export_reports_progress_and_cancels_without_a_file(out, report, meta, fmt) -> None:
+    seen: list[tuple[int, int]] = []
+    export_report(report, out / f"r.{fmt}", fmt, meta, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (report.families.height, report.families.height)
+    with pytest.raises(Cancelled):
+        export_report(report, out / f"c.{fmt}", fmt, meta, is_cancelled=lambda: True)
+    assert os.listdir(out) == [f"r.{fmt}"]

@@ -87,9 +87,17 @@ def write_report(report, meta, args: argparse.Namespace) -> int:
     if args.format in ("csv", *BINARY) and output is not None:
         from core.exports import export_report
 
-        export_report(
-            report, output, args.format, meta, force=args.force, excel=args.excel, paper=args.paper
-        )
+        with progress(f"writing {args.format.upper()}") as on_progress:
+            export_report(
+                report,
+                output,
+                args.format,
+                meta,
+                force=args.force,
+                excel=args.excel,
+                paper=args.paper,
+                on_progress=on_progress,
+            )
     else:
         _write_text(_text(report, meta, args), output, args.force)
     if output is not None:
@@ -167,10 +175,8 @@ def _task_json(record) -> dict:
 
 
 def cmd_tasks_export(args: argparse.Namespace) -> int:
-    from core.exports import ExportMeta
-    from core.tasks import get_task, load_task_report
+    from core.tasks import get_task, load_task_report, task_meta
 
     check_output(args)
     report = load_task_report(args.task_id)
-    record = get_task(args.task_id)
-    return write_report(report, ExportMeta(record.org_names, record.staff), args)
+    return write_report(report, task_meta(get_task(args.task_id)), args)
