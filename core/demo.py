@@ -16,7 +16,8 @@ import numpy as np
 import polars as pl
 
 from core import config
-from core.importer import ImportSummary, import_tables, in_memory, read_export, type_tables
+from core.export_reader import in_memory, read_export, type_tables
+from core.importer import ImportSummary, import_tables
 from core.store import Store
 
 FIRST = [

@@ -8,15 +8,17 @@ slow as Python dicts).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from core.family import FamilyDetail
 from core.formatting import iso, iso_date_expr, iso_expr, money, money_expr
-from core.readiness import OrgReadiness
 from core.report import Report
-from core.search import SearchHit
+
+if TYPE_CHECKING:
+    from core.family import FamilyDetail
+    from core.readiness import OrgReadiness
+    from core.search import SearchHit
 
 FAMILY_FIELDS = [
     "family_id",

@@ -35,3 +35,13 @@ class Cancelled(FamtriageError):
     """The user cancelled long work (a report task, an export); nothing was kept."""
 
     exit_code = 1
+
+
+def reason(exc: BaseException) -> str:
+    """A library exception as one short line: its first line, without the pointer to
+    SQLAlchemy's web page or the driver's class name in brackets."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if first.startswith("(") and ") " in first:
+        first = first.split(") ", 1)[1]
+    return first

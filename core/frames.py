@@ -55,7 +55,7 @@ def with_login_keys(guardians: pl.DataFrame) -> pl.DataFrame:
     return guardians.with_columns(normalize_series(guardians["email"]).alias("email_norm"))
 
 
-def logins(tables: Tables) -> pl.DataFrame:
+def logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
     fam = active_families(tables).select("family_id", "org_id")
     names = tables["guardians"].collect_schema().names()
     cols = ["guardian_id", "family_id", "first_name", "last_name", "email", "is_primary"]

@@ -1,8 +1,4 @@
-"""Reading an export (a folder of CSV/Parquet/XLSX files, or one XLSX) and importing it.
-
-Everything is read and checked before anything is written; the write is one
-transaction. Problems come back as `file:row: column: what is wrong`.
-"""
+"""Importing an export into the store: all or nothing, in one transaction."""
 
 from __future__ import annotations
 
@@ -12,254 +8,20 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import delete, select
+from sqlalchemy.schema import CreateIndex, DropIndex
 
-from core import schema
+from core import schema, snapshot
 from core.emails import normalize_series
-from core.errors import Conflict, InputError
-from core.parsing import PARSERS, PROBLEMS
+from core.errors import Conflict
+from core.export_reader import read_export
 from core.store import Bulk, Store
-
-MAX_PROBLEMS = 50
-SUFFIXES = (".csv", ".parquet", ".xlsx")
-REQUIRED_TABLES = tuple(n for n, s in schema.IMPORT_SPECS.items() if not s.optional_table)
-REFERENCES = (
-    ("families", "org_id", "orgs", "org_id"),
-    ("guardians", "family_id", "families", "family_id"),
-    ("students", "family_id", "families", "family_id"),
-    ("enrollments", "student_id", "students", "student_id"),
-    ("payments", "family_id", "families", "family_id"),
-    ("policies", "family_id", "families", "family_id"),
-    ("activity", "family_id", "families", "family_id"),
-)
-
-
-SINGULAR = {"orgs": "organization", "families": "family", "students": "student"}
-
-
-class ImportProblems(InputError):
-    """Every problem found in an export, one `file:row: column: problem` per line."""
-
-    def __init__(self, problems: list[str], more: int = 0) -> None:
-        self.problems = problems
-        tail = [f"... and {more} more"] if more else []
-        super().__init__("\n".join([*problems, *tail]))
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where one table's rows are: a file, or a sheet of a workbook."""
-
-    table: str
-    path: Path
-    sheet: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
-
-    @property
-    def first_row(self) -> int:
-        """The row number a person sees for the first data row (after a header)."""
-        return 1 if self.path.suffix == ".parquet" else 2
+from core.tablespec import FAMILY_TABLES
 
 
 @dataclass(frozen=True)
 class ImportSummary:
     orgs: list[int]
     rows: dict[str, int]
-
-
-def locate(path: Path) -> dict[str, Source]:
-    """Find each table's file; two files for one table is an error, not a guess."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
-    if path.is_file():
-        if path.suffix.lower() != ".xlsx":
-            raise InputError(f"{path}: expected a folder of table files or one .xlsx workbook")
-        return _workbook_sheets(path)
-    found: dict[str, Source] = {}
-    for file in sorted(path.iterdir()):
-        table, suffix = file.stem.lower(), file.suffix.lower()
-        if suffix not in SUFFIXES or table not in schema.IMPORT_SPECS:
-            continue
-        if table in found:
-            raise InputError(
-                f"{path}: two files for table {table}: {found[table].path.name}, {file.name}"
-            )
-        found[table] = Source(table, file)
-    missing = [t for t in REQUIRED_TABLES if t not in found]
-    if missing:
-        raise InputError(f"{path}: missing table file(s): {', '.join(missing)}")
-    return found
-
-
-def _workbook_sheets(path: Path) -> dict[str, Source]:
-    import fastexcel
-
-    try:
-        names = fastexcel.read_excel(str(path)).sheet_names
-    except Exception as exc:
-        raise InputError(f"{path}: not a readable workbook: {exc}") from exc
-    found = {
-        n.lower(): Source(n.lower(), path, n) for n in names if n.lower() in schema.IMPORT_SPECS
-    }
-    missing = [t for t in REQUIRED_TABLES if t not in found]
-    if missing:
-        raise InputError(f"{path}: missing sheet(s): {', '.join(missing)}")
-    return found
-
-
-def read_raw(source: Source) -> pl.DataFrame:
-    """The file's rows as they are: CSV as text, Parquet and XLSX with their own types."""
-    try:
-        if source.sheet is not None:
-            return pl.read_excel(source.path, sheet_name=source.sheet)
-        if source.path.suffix.lower() == ".csv":
-            return pl.read_csv(source.path, infer_schema=False, encoding="utf8-lossy")
-        if source.path.suffix.lower() == ".xlsx":
-            return pl.read_excel(source.path)
-        return pl.read_parquet(source.path)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{source.label}: cannot read: {first}") from exc
-
-
-def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.DataFrame:
-    """Parse each column to its kind; every unparsable or missing required value is a problem."""
-    spec = schema.IMPORT_SPECS[source.table]
-    columns = {c.strip().lower(): c for c in raw.columns}
-    absent = [f for f in spec.required if f not in columns]
-    if absent:
-        problems.append(f"{source.label}:1: {', '.join(absent)}: required column missing")
-        return pl.DataFrame()
-    exprs, checks = [], []
-    for field in spec.fields:
-        if field.name not in columns:
-            exprs.append(pl.lit(None).alias(field.name))
-            continue
-        col = pl.col(columns[field.name])
-        present = col.is_not_null() & (col.cast(pl.String).str.strip_chars() != "")
-        parsed = PARSERS[field.kind](col, raw.schema[columns[field.name]])
-        exprs.append(pl.when(present).then(parsed).alias(field.name))
-        checks.append((field, present, parsed))
-    typed = raw.select(exprs)
-    _collect_problems(source, raw, checks, problems)
-    return typed
-
-
-def _collect_problems(source: Source, raw: pl.DataFrame, checks: list, problems: list[str]) -> None:
-    if len(problems) >= MAX_PROBLEMS:
-        return
-    flags = raw.select(
-        [
-            (present & parsed.is_null()).alias(f"bad:{field.name}")
-            for field, present, parsed in checks
-        ]
-        + [
-            (~present).alias(f"missing:{field.name}")
-            for field, present, _ in checks
-            if field.required
-        ]
-    ).with_row_index("_row")
-    for name in flags.columns[1:]:
-        kind, column = name.split(":", 1)
-        rows = flags.filter(pl.col(name))["_row"].head(MAX_PROBLEMS).to_list()
-        field = schema.IMPORT_SPECS[source.table]
-        what = (
-            "required value missing"
-            if kind == "missing"
-            else PROBLEMS[next(f.kind for f in field.fields if f.name == column)]
-        )
-        for row in rows:
-            value = raw[row, column if column in raw.columns else _orig(raw, column)]
-            shown = f" ({value!r})" if kind == "bad" else ""
-            problems.append(f"{source.label}:{row + source.first_row}: {column}: {what}{shown}")
-
-
-def _orig(raw: pl.DataFrame, name: str) -> str:
-    return next(c for c in raw.columns if c.strip().lower() == name)
-
-
-def read_export(path: Path, validate: bool = True) -> dict[str, pl.DataFrame]:
-    """Read and type every table of an export; with `validate`, check ids and references."""
-    sources = locate(Path(path))
-    return type_tables({n: (src, read_raw(src)) for n, src in sources.items()}, validate)
-
-
-def type_tables(
-    raw: dict[str, tuple[Source, pl.DataFrame]], validate: bool = True
-) -> dict[str, pl.DataFrame]:
-    """Typed, defaulted (and with `validate`, checked) tables from raw frames."""
-    problems: list[str] = []
-    tables = {name: typed_table(src, frame, problems) for name, (src, frame) in raw.items()}
-    _raise(problems)
-    tables = _with_defaults(tables)
-    if validate:
-        _check_keys(tables, {n: src for n, (src, _) in raw.items()}, problems)
-        _raise(problems)
-    return tables
-
-
-def in_memory(frames: dict[str, pl.DataFrame]) -> dict[str, tuple[Source, pl.DataFrame]]:
-    """Frames built in memory (demo data), labelled by table name in any problem."""
-    return {n: (Source(n, Path(f"{n}.parquet")), f) for n, f in frames.items()}
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise ImportProblems(problems[:MAX_PROBLEMS], max(0, len(problems) - MAX_PROBLEMS))
-
-
-def _with_defaults(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Fill what an export may leave out: org 1, the orgs table, the activity table."""
-    out = dict(tables)
-    out["families"] = out["families"].with_columns(pl.col("org_id").fill_null(1))
-    if "orgs" not in out:
-        ids = out["families"]["org_id"].unique().sort()
-        out["orgs"] = pl.DataFrame(
-            {"org_id": ids, "name": [f"Organization {i}" for i in ids]},
-            schema={"org_id": pl.Int64, "name": pl.String},
-        )
-    for name, spec in schema.IMPORT_SPECS.items():
-        if name not in out:
-            out[name] = pl.DataFrame(schema={f.name: _dtype(f.kind) for f in spec.fields})
-    return out
-
-
-def _dtype(kind: str) -> pl.DataType:
-    return {
-        "int": pl.Int64,
-        "bool": pl.Boolean,
-        "date": pl.Date,
-        "datetime": pl.Datetime("us"),
-        "money": pl.Int64,
-        "str": pl.String,
-    }[kind]
-
-
-def _check_keys(
-    tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]
-) -> None:
-    for name, frame in tables.items():
-        key = schema.IMPORT_SPECS[name].key
-        label = sources[name].label if name in sources else name
-        first = sources[name].first_row if name in sources else 1
-        dup = frame.with_row_index("_row").filter(
-            pl.col(key).is_duplicated() & pl.col(key).is_not_null()
-        )
-        for row, value in dup.select("_row", key).head(MAX_PROBLEMS).iter_rows():
-            problems.append(f"{label}:{row + first}: {key}: duplicate id {value}")
-    for child, column, parent, key in REFERENCES:
-        frame = tables[child].with_row_index("_row")
-        dangling = frame.filter(
-            pl.col(column).is_not_null() & ~pl.col(column).is_in(tables[parent][key].implode())
-        )
-        label = sources[child].label if child in sources else child
-        first = sources[child].first_row if child in sources else 1
-        for row, value in dangling.select("_row", column).head(MAX_PROBLEMS).iter_rows():
-            problems.append(
-                f"{label}:{row + first}: {column}: no {SINGULAR[parent]} with id {value}"
-            )
 
 
 def to_store_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -312,9 +74,14 @@ def import_tables(
             )
         for org_id in held:
             _remove_org(bulk, org_id)
+        was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
+        tables["staff"] = _new_staff(bulk, tables["staff"])
         _check_collisions(bulk, tables)
         if on_progress:
             on_progress(1, steps)
+        indexes = _secondary_indexes() if was_empty else []
+        for index in indexes:
+            bulk.run(DropIndex(index))
         for done, name in enumerate(schema.DATA_TABLES, start=2):
             frame = tables[name]
             if name == "user_groups":
@@ -323,25 +90,36 @@ def import_tables(
             bulk.ingest(name, frame)
             if on_progress:
                 on_progress(done, steps)
-        store.touch_all(bulk)
+        for index in indexes:
+            bulk.run(CreateIndex(index))
+        generation = store.touch_all(bulk)
+    lazy = {name: tables[name].lazy() for name in FAMILY_TABLES}
+    snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
     return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
+
+
+def _new_staff(bulk: Bulk, staff: pl.DataFrame) -> pl.DataFrame:
+    """Staff already in the store (same id and email, e.g. a global Admin listed in every
+    organization's export) are kept as they are, not imported twice."""
+    st = schema.staff
+    known = bulk.rows(
+        select(st.c.staff_id, st.c.email).where(st.c.staff_id.in_(staff["staff_id"].to_list()))
+    )
+    if not known:
+        return staff
+    same = pl.DataFrame(known, schema={"staff_id": pl.Int64, "email": pl.String}, orient="row")
+    return staff.join(same, on=["staff_id", "email"], how="anti")
+
+
+def _secondary_indexes() -> list:
+    """Indexes an empty store can build once after loading, instead of row by row."""
+    return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
 def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
     """Ids are global: an id another organization already uses is refused."""
     problems: list[str] = []
-    if not bulk.rows(select(schema.families.c.family_id).limit(1)):
-        return
-    for name in (
-        "families",
-        "guardians",
-        "students",
-        "enrollments",
-        "payments",
-        "policies",
-        "activity",
-        "staff",
-    ):
+    for name in (*FAMILY_TABLES, "staff"):
         table = schema.metadata.tables[name]
         key = schema.IMPORT_SPECS[name].key
         ids = tables[name][key].to_list()

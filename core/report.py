@@ -12,6 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from core.emails import lookalike_expr, valid_expr
+from core.errors import InputError
 
 SCOPES = ("primary", "all-logins")
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
@@ -57,15 +58,53 @@ class Report:
         return self.groups.height
 
 
+def check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+
+
+def narrow(logins: pl.DataFrame) -> pl.DataFrame:
+    """The logins that can be in any group or look-alike set, in any scope.
+
+    A superset, found by integer hashes over a million rows: a login whose key (or
+    whose mailbox, for `+tag`/Gmail addresses) no other login in its organization
+    shares can never be reported. The snapshot keeps this slice so a report reads
+    thousands of rows, not millions.
+    """
+    login = pl.struct("org_id", "email_norm").hash()
+    tricky = _tricky(pl.col("email_norm"))
+    keyed = pl.concat(
+        [
+            logins.filter(~tricky).with_columns(login.alias("_key"), login.alias("_mailbox")),
+            logins.filter(tricky).with_columns(
+                login.alias("_key"),
+                pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash().alias("_mailbox"),
+            ),
+        ]
+    )
+    shared = pl.col("_key").is_duplicated() | pl.col("_mailbox").is_duplicated()
+    return keyed.filter(shared).drop("_key", "_mailbox")
+
+
+def _tricky(email: pl.Expr) -> pl.Expr:
+    """Addresses whose mailbox may differ from the login: +tags and Gmail."""
+    return (
+        email.str.contains("+", literal=True)
+        | email.str.ends_with("@gmail.com")
+        | email.str.ends_with("@googlemail.com")
+    )
+
+
 def build_report(
     logins: pl.DataFrame,
     stats: pl.DataFrame,
     scope: str = "primary",
     orgs: list[int] | None = None,
     generated_at: datetime | None = None,
+    narrowed: bool = False,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
-    candidates = _candidates(logins, scope, orgs)
+    candidates = _candidates(logins if narrowed else narrow(logins), scope, orgs)
     keyed = _group_members(candidates)
     families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
     groups = _recommend(families)
@@ -271,11 +310,9 @@ def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
     Only an address with a `+` or at Gmail can differ from its mailbox; the plain
     addresses are then joined in by exact key, so the regexes run on a small slice.
     """
-    tricky = candidates.filter(
-        pl.col("email_norm").str.contains("+", literal=True)
-        | pl.col("email_norm").str.ends_with("@gmail.com")
-        | pl.col("email_norm").str.ends_with("@googlemail.com")
-    ).with_columns(lookalike_expr(pl.col("email_norm")).alias("_key"))
+    tricky = candidates.filter(_tricky(pl.col("email_norm"))).with_columns(
+        lookalike_expr(pl.col("email_norm")).alias("_key")
+    )
     keys = tricky.select("_key").unique()
     plain = candidates.join(keys, left_on="email_norm", right_on="_key", how="semi").with_columns(
         pl.col("email_norm").alias("_key")

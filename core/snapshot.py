@@ -1,13 +1,16 @@
 """A columnar snapshot of the store, so reads of a million families stay sub-second.
 
-The snapshot holds the `logins` and `family_stats` frames as Parquet files beside the
-store, stamped with the store generation they reflect. When the store has moved on, the
-snapshot patches only the families the newer writes touched (recorded by
-`Store.touch`), or rebuilds after a bulk change (an import).
+The snapshot holds, as Parquet files beside the store: every login (`logins`), the slice
+of them that can be in a FAM-12 group (`candidates`, see `report.narrow`), and the
+history counts of every family (`stats`), stamped with the store's identity and the
+generation they reflect. When the store has moved on, the snapshot patches only the
+families that the newer writes touched (recorded by `Store.touch`); an import hands it
+the frames it wrote; anything else rebuilds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,16 +22,23 @@ import polars as pl
 from sqlalchemy import select
 
 from core import frames, schema
+from core.report import narrow
 from core.store import Store
+from core.tablespec import FAMILY_TABLES
 
 PATCH_LIMIT = 20_000
+_DERIVED = ("candidates", "candidate_stats", "org_families")
 
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What reports need: the candidate logins, those families' history counts, and how
+    many active families each organization has."""
+
     generation: int
-    logins: pl.DataFrame
+    candidates: pl.DataFrame
     stats: pl.DataFrame
+    org_families: pl.DataFrame
     orgs: pl.DataFrame
 
 
@@ -52,29 +62,47 @@ def load(store: Store) -> Snapshot:
         if cached is not None and rebuilt_at <= cached <= generation:
             changed = store.changed_since(conn, cached)
     orgs = store.read_table("orgs")
-    if cached == generation:
-        snap = Snapshot(
-            generation,
-            pl.read_parquet(folder / "logins.parquet"),
-            pl.read_parquet(folder / "stats.parquet"),
-            orgs,
-        )
-    elif changed is not None and len(changed) <= PATCH_LIMIT:
-        snap = _patch(store, folder, generation, changed, orgs)
-        _write(folder, snap, identity)
-    else:
-        snap = _rebuild(store, generation, orgs)
-        _write(folder, snap, identity)
-    return snap
+    try:
+        if cached == generation:
+            return Snapshot(generation, *(_read(folder, n) for n in _DERIVED), orgs)
+        if changed is not None and len(changed) <= PATCH_LIMIT:
+            fresh = _store_tables(store, changed)
+            keep = ~pl.col("family_id").is_in(changed)
+            logins = pl.concat([_read(folder, "logins").filter(keep), frames.logins(fresh)])
+            stats = pl.concat([_read(folder, "stats").filter(keep), frames.family_stats(fresh)])
+            return _write(folder, identity, generation, logins, stats, orgs)
+    except (OSError, pl.exceptions.PolarsError):
+        pass  # a missing or damaged file: rebuild from the store below
+    tables = _store_tables(store, None)
+    logins, stats = frames.logins(tables), frames.family_stats(tables)
+    return _write(folder, identity, generation, logins, stats, orgs)
+
+
+def absorb_import(
+    store: Store, tables: frames.Tables, org_ids: list[int], generation: int, was_empty: bool
+) -> None:
+    """Bring the snapshot up to an import from the frames it wrote, instead of reading a
+    million rows back: the imported organizations' rows are replaced, the rest kept."""
+    folder = cache_dir(store)
+    with store.engine.connect() as conn:
+        identity = store.identity(conn)
+    logins, stats = frames.logins(tables), frames.family_stats(tables)
+    if not was_empty:
+        if _read_stamp(folder, identity) != generation - 1:
+            return  # it was stale already: the next load rebuilds it
+        others = ~pl.col("org_id").is_in(org_ids)
+        logins = pl.concat([_read(folder, "logins").filter(others), logins])
+        stats = pl.concat([_read(folder, "stats").filter(others), stats])
+    _write(folder, identity, generation, logins, stats, store.read_table("orgs"))
 
 
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     """The store's raw tables (or only those rows that belong to `family_ids`)."""
     if family_ids is None:
-        return {n: store.read_table(n).lazy() for n in _TABLES}
+        return {n: store.read_table(n).lazy() for n in FAMILY_TABLES}
     tables = {
         n: store.read_table(n, schema.metadata.tables[n].c.family_id.in_(family_ids)).lazy()
-        for n in _TABLES
+        for n in FAMILY_TABLES
         if n != "enrollments"
     }
     students = select(schema.students.c.student_id).where(
@@ -86,25 +114,8 @@ def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     return tables
 
 
-_TABLES = ("families", "guardians", "students", "enrollments", "payments", "policies", "activity")
-
-
-def _rebuild(store: Store, generation: int, orgs: pl.DataFrame) -> Snapshot:
-    tables = _store_tables(store, None)
-    return Snapshot(generation, frames.logins(tables), frames.family_stats(tables), orgs)
-
-
-def _patch(
-    store: Store, folder: Path, generation: int, changed: list[int], orgs: pl.DataFrame
-) -> Snapshot:
-    logins = pl.read_parquet(folder / "logins.parquet")
-    stats = pl.read_parquet(folder / "stats.parquet")
-    if changed:
-        fresh = _store_tables(store, changed)
-        keep = ~pl.col("family_id").is_in(changed)
-        logins = pl.concat([logins.filter(keep), frames.logins(fresh)])
-        stats = pl.concat([stats.filter(keep), frames.family_stats(fresh)])
-    return Snapshot(generation, logins, stats, orgs)
+def _read(folder: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(folder / f"{name}.parquet")
 
 
 def _read_stamp(folder: Path, identity: str) -> int | None:
@@ -118,18 +129,45 @@ def _read_stamp(folder: Path, identity: str) -> int | None:
     return generation if isinstance(generation, int) else None
 
 
-def _write(folder: Path, snap: Snapshot, identity: str) -> None:
-    """Write beside the store, stamp last: a torn write is simply not trusted next time."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (folder / "stamp.json").unlink(missing_ok=True)
-        for name, frame in (("logins", snap.logins), ("stats", snap.stats)):
-            tmp = folder / f".{name}.parquet.tmp"
-            frame.write_parquet(tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, folder / f"{name}.parquet")
-        stamp = folder / ".stamp.tmp"
-        stamp.write_text(json.dumps({"store": identity, "generation": snap.generation}))
-        os.replace(stamp, folder / "stamp.json")
-    except OSError:
-        return  # a read-only location only costs speed: the next read rebuilds
+def _write(
+    folder: Path,
+    identity: str,
+    generation: int,
+    logins: pl.DataFrame,
+    stats: pl.DataFrame,
+    orgs: pl.DataFrame,
+) -> Snapshot:
+    """Write beside the store, stamp last: a torn write is simply not trusted next time.
+
+    A location that cannot be written only costs speed (the next read rebuilds)."""
+    candidates = narrow(logins)
+    snap = Snapshot(
+        generation,
+        candidates,
+        stats.join(candidates.select("family_id").unique(), on="family_id", how="semi"),
+        stats.group_by("org_id").agg(pl.len().alias("families")),
+        orgs,
+    )
+    files = {
+        "logins": logins,
+        "stats": stats,
+        "candidates": candidates,
+        "candidate_stats": snap.stats,
+        "org_families": snap.org_families,
+    }
+    with contextlib.suppress(OSError):
+        _persist(folder, files, {"store": identity, "generation": generation})
+    return snap
+
+
+def _persist(folder: Path, files: dict[str, pl.DataFrame], stamp: dict) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (folder / "stamp.json").unlink(missing_ok=True)
+    for name, frame in files.items():
+        tmp = folder / f".{name}.parquet.tmp"
+        frame.write_parquet(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, folder / f"{name}.parquet")
+    tmp = folder / ".stamp.tmp"
+    tmp.write_text(json.dumps(stamp))
+    os.replace(tmp, folder / "stamp.json")

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 
 from core import schema
-from core.errors import InputError
+from core.errors import InputError, reason
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
@@ -73,7 +73,7 @@ class Store:
         try:
             engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
-            raise InputError(f"{url}: cannot open store: {exc}") from exc
+            raise InputError(f"{url}: cannot open store: {reason(exc)}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -99,7 +99,7 @@ class Store:
                 if self._meta(conn, "store_id") is None:
                     conn.execute(insert(schema.meta).values(key="store_id", value=uuid.uuid4().hex))
         except Exception as exc:
-            raise InputError(f"{self.url}: not a usable store: {exc}") from exc
+            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
 
     def reset(self) -> None:
         """Drop every table and start over, with a new identity (demo rebuilds)."""
@@ -154,9 +154,27 @@ class Store:
 
     @contextmanager
     def bulk(self) -> Iterator[Bulk]:
-        """One bulk write transaction (an import)."""
-        with self.write() as conn:
-            yield SqlBulk(conn, self.is_sqlite)
+        """One bulk write transaction (an import).
+
+        On SQLite, foreign keys are not re-checked row by row (the importer has already
+        checked every reference, in bulk) and the page cache is enlarged, which together
+        make loading a million families several times faster.
+        """
+        if not self.is_sqlite:
+            with self.write() as conn:
+                yield SqlBulk(conn, False)
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA cache_size=-262144")
+            try:
+                conn = conn.execution_options(famtriage_write=True)
+                with conn.begin():
+                    yield SqlBulk(conn, True)
+            finally:
+                raw.execute("PRAGMA cache_size=-2000")
+                raw.execute("PRAGMA foreign_keys=ON")
 
     def touch_all(self, bulk: Bulk) -> int:
         """Record, inside a bulk transaction, that everything changed (rebuild snapshots)."""
@@ -226,13 +244,28 @@ class SqlBulk:
                 pl.col(pl.Date).dt.strftime(SQLITE_DATE),
                 pl.col(pl.Boolean).cast(pl.Int64),
             )
-        sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
         cursor = self.conn.connection.driver_connection.cursor()
         try:
+            if self.conn.dialect.name == "postgresql":
+                _copy_rows(cursor, table, frame)
+                return
+            sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
             for batch in frame.iter_slices(200_000):
                 cursor.executemany(sql, batch.iter_rows())
         finally:
             cursor.close()
+
+
+def _copy_rows(cursor, table: str, frame: pl.DataFrame) -> None:
+    """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    with cursor.copy(statement) as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
 
 
 def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:

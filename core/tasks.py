@@ -19,16 +19,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from core.config import data_dir
-from core.context import Context
 from core.errors import Cancelled, Conflict, NotFound
 from core.exports import ExportMeta
 from core.files import private_target, write_private
 from core.report import Report
-from core.reporting import report_for_context
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is loaded only by a task that runs a report
+    from core.context import Context
 
 KIND_REPORT = "report"
 STATES = ("running", "done", "cancelled", "failed", "interrupted")
@@ -248,6 +250,8 @@ def start_report_task(
 def _run(
     handle: TaskHandle, ctx: Context, scope: str, on_progress: ProgressCallback | None
 ) -> None:
+    from core.reporting import report_for_context
+
     def step(done: int, _total: int) -> None:
         """The report's stages are the task's first ones; saving is the last."""
         handle._set(replace(handle.record, progress=done / _STAGES))

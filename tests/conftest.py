@@ -29,7 +29,9 @@ def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "sample.db"
     store = Store.open(path)
     import_export(store, config.SAMPLE_DATA)
-    store.engine.dispose()  # checkpoint the WAL: copies of sample.db alone must hold the data
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.engine.dispose()
     return path
 
 

@@ -11,7 +11,8 @@ import xlsxwriter
 
 from core import config, schema
 from core.errors import Conflict, InputError
-from core.importer import ImportProblems, import_export
+from core.export_reader import ImportProblems
+from core.importer import import_export
 from core.store import Store
 from tui.cli import main
 
@@ -206,3 +207,10 @@ def test_cli_import_into_named_store(tmp_path: Path) -> None:
     shutil.copytree(config.SAMPLE_DATA, copy)
     assert main(["--db", str(db), "import", str(copy)]) == 0
     assert main(["--db", str(db), "import", str(copy)]) == 1
+
+
+def test_replacing_the_sample_keeps_shared_staff(sample_db: Path) -> None:
+    store = Store.open(sample_db)
+    before = counts(store)
+    import_export(store, config.SAMPLE_DATA, replace=True)
+    assert counts(store) == before

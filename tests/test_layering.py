@@ -34,3 +34,15 @@ def test_cli_report_does_not_import_textual(sample_db) -> None:
     )
     loaded = _modules_loaded_by(code)
     assert "textual" not in loaded
+
+
+def test_report_from_export_needs_no_database_library() -> None:
+    from core import config
+
+    code = (
+        "import sys\nfrom tui.cli import main\n"
+        f"main(['report', '--from', {str(config.SAMPLE_DATA)!r}, '--format', 'json'])"
+    )
+    loaded = _modules_loaded_by(code)
+    assert "sqlalchemy" not in loaded
+    assert "textual" not in loaded

@@ -9,10 +9,12 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import update
 
-from core import config, schema, snapshot
+from core import config, frames, schema, snapshot
 from core.context import Context
 from core.emails import normalize_email
-from core.reporting import report_for_context, report_from_export
+from core.from_export import report_from_export
+from core.report import narrow
+from core.reporting import report_for_context
 from core.store import Store
 from tui.cli import main
 
@@ -35,11 +37,17 @@ def test_foreign_export_json_equals_group_by(tmp_path: Path, capsys) -> None:
     folder.mkdir()
     wanted = {
         "families": ["family_id", "org_id", "family_name", "created_at"],
-        "guardians": ["guardian_id", "family_id", "first_name", "last_name", "email", "phone",
-                      "is_primary"],
+        "guardians": [
+            "guardian_id",
+            "family_id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "is_primary",
+        ],
         "students": ["student_id", "family_id", "first_name", "last_name", "birth_date"],
-        "enrollments": ["enrollment_id", "student_id", "class_name", "start_date",
-                        "end_date"],
+        "enrollments": ["enrollment_id", "student_id", "class_name", "start_date", "end_date"],
         "payments": ["payment_id", "family_id", "amount", "paid_at"],
         "policies": ["policy_id", "family_id", "policy_name", "signed_at"],
     }
@@ -48,8 +56,10 @@ def test_foreign_export_json_equals_group_by(tmp_path: Path, capsys) -> None:
         frame.select(cols).write_parquet(folder / f"{name}.parquet")
     assert main(["report", "--from", str(folder), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    got = {(g["org_id"], g["email"]): sorted(f["family_id"] for f in g["families"])
-           for g in doc["groups"]}
+    got = {
+        (g["org_id"], g["email"]): sorted(f["family_id"] for f in g["families"])
+        for g in doc["groups"]
+    }
 
     fams = pl.read_csv(config.SAMPLE_DATA / "families.csv", infer_schema=False)
     org = dict(zip(fams["family_id"].cast(int), fams["org_id"].cast(int), strict=True))
@@ -68,17 +78,23 @@ def test_snapshot_patches_after_a_write(store: Store, ctx: Context) -> None:
     assert before.groups.filter(pl.col("email") == "tom.baker@mail.com").height == 1
     g = schema.guardians
     with store.write() as conn:
-        conn.execute(update(g).where(g.c.family_id == 1011).values(
-            email="tom.b@mail.com", email_norm="tom.b@mail.com"))
+        conn.execute(
+            update(g)
+            .where(g.c.family_id == 1011)
+            .values(email="tom.b@mail.com", email_norm="tom.b@mail.com")
+        )
         store.touch(conn, [1011])
     after = report_for_context(ctx)
     assert after.groups.filter(pl.col("email") == "tom.baker@mail.com").is_empty()
     assert after.groups.height == before.groups.height - 1
-    rebuilt = snapshot._rebuild(store, 0, store.read_table("orgs"))
+    tables = snapshot._store_tables(store, None)
     fresh = snapshot.load(store)
     key = ["family_id", "guardian_id"]
-    assert fresh.logins.sort(key).equals(rebuilt.logins.sort(key))
-    assert fresh.stats.sort("family_id").equals(rebuilt.stats.sort("family_id"))
+    assert fresh.candidates.sort(key).equals(narrow(frames.logins(tables)).sort(key))
+    stats = frames.family_stats(tables).filter(
+        pl.col("family_id").is_in(fresh.candidates["family_id"].implode())
+    )
+    assert fresh.stats.sort("family_id").equals(stats.sort("family_id"))
 
 
 def test_snapshot_of_another_store_is_never_trusted(tmp_path: Path, sample_db: Path) -> None:
@@ -87,8 +103,7 @@ def test_snapshot_of_another_store_is_never_trusted(tmp_path: Path, sample_db: P
     store.reset()
     folder = snapshot.cache_dir(store)
     folder.mkdir()
-    for name in ("logins", "stats", "stamp.json"):
-        source = snapshot.cache_dir(Store.open(sample_db)) / name
-        if source.exists():
-            (folder / name).write_bytes(source.read_bytes())
-    assert snapshot.load(store).logins.is_empty()
+    snapshot.load(Store.open(sample_db))
+    for source in snapshot.cache_dir(Store.open(sample_db)).iterdir():
+        (folder / source.name).write_bytes(source.read_bytes())
+    assert snapshot.load(store).candidates.is_empty()

@@ -114,10 +114,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, scope: str):
-    from core.reporting import report_for_context, report_from_export
-
     if opt(args, "from_dir") is not None:
+        from core.from_export import report_from_export
+
         return report_from_export(args.from_dir, scope, opt(args, "org"))
+    from core.reporting import report_for_context
+
     return report_for_context(context(args), scope)
 
 

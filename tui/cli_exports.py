@@ -42,14 +42,17 @@ def run_report(args: argparse.Namespace):
     Returns the report and the metadata its files print (organizations, staff).
     """
     from core.exports import ExportMeta
-    from core.reporting import report_for_context, report_from_export
 
     started = time.monotonic()
     if opt(args, "from_dir") is not None:
+        from core.from_export import report_from_export
+
         report = report_from_export(args.from_dir, args.scope, opt(args, "org"))
         org_ids = sorted(report.families["org_id"].unique().to_list())
         meta = ExportMeta({o: f"Organization {o}" for o in org_ids}, None)
     else:
+        from core.reporting import report_for_context
+
         ctx = context(args)
         with progress("FAM-12 report") as on_progress:
             report = report_for_context(ctx, args.scope, on_progress)

@@ -34,36 +34,34 @@ def columns(frame: pl.DataFrame, spec: list[tuple[str, str, int]]) -> str:
 
 
 def report_text(report: Report) -> str:
-    """Each group: a header line and its reason, then one line per family."""
+    """Each group: a header line and its reason, then one line per family (survivor first).
+
+    `report.families` is ordered by group, as `report.groups` is, so lines are numbered
+    by run instead of joined back on the email."""
     if report.groups.is_empty():
         return "No FAM-12 groups: every login email belongs to one family.\n"
-    g = report.groups.with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_g"),
-        pl.format(
-            "org {}  {}  {} families  {}{}",
-            pl.col("org_id"),
-            pl.col("email"),
-            pl.col("families"),
-            pl.col("action").str.to_uppercase(),
-            pl.when(pl.col("survivor").is_not_null())
-            .then(pl.format(" → keep #{}", pl.col("survivor")))
-            .otherwise(pl.lit("")),
-        ).alias("_head"),
-        pl.when(pl.col("email_valid"))
-        .then(pl.lit(""))
-        .otherwise(pl.lit("  (not a valid address)"))
-        .alias("_flag"),
+    keep = (
+        pl.when(pl.col("survivor").is_not_null())
+        .then(pl.format(" → keep #{}", pl.col("survivor")))
+        .otherwise(pl.lit(""))
     )
-    heads = g.select(
-        "_g",
+    flag = (
+        pl.when(pl.col("email_valid")).then(pl.lit("")).otherwise(pl.lit("  (not a valid address)"))
+    )
+    heads = report.groups.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_g"),
         pl.lit(-1, pl.Int64).alias("_r"),
-        pl.concat_str(
-            [pl.col("_head") + pl.col("_flag"), pl.lit("  ") + pl.col("reason")], separator="\n"
+        pl.format(
+            "org {}  {}  {} families  {}{}{}\n  {}",
+            "org_id",
+            "email",
+            "families",
+            pl.col("action").str.to_uppercase(),
+            keep,
+            flag,
+            "reason",
         ).alias("line"),
     )
-    fams = report.families.join(
-        g.select("org_id", "email", "_g"), on=["org_id", "email"]
-    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("_g").alias("_r"))
     history = pl.format(
         "stu {} enr {} pay {} ({}) pol {} act {}",
         "students",
@@ -73,9 +71,10 @@ def report_text(report: Report) -> str:
         "policies",
         "activity",
     )
-    lines = fams.select(
-        "_g",
-        "_r",
+    visible = pl.col("raw_email").str.replace_all(r"[ \t\u00a0]", "·")
+    lines = report.families.select(
+        pl.struct("org_id", "email").rle_id().cast(pl.Int64).alias("_g"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_r"),
         pl.concat_str(
             [
                 pl.lit("    "),
@@ -83,14 +82,12 @@ def report_text(report: Report) -> str:
                 _fit(pl.lit("#") + pl.col("family_id").cast(pl.String), 9),
                 _fit(pl.col("family_name"), 20),
                 _fit(pl.col("primary_guardian"), 20),
-                _fit(pl.col("raw_email").str.replace_all(r"\s", "·"), 28),
+                _fit(visible, 28),
                 _fit(pl.col("created_at").dt.strftime("%Y-%m-%d"), 10),
                 history,
             ],
             separator=" ",
-        )
-        .str.strip_chars_end()
-        .alias("line"),
+        ).alias("line"),
     )
     out = pl.concat([heads, lines]).sort("_g", "_r")["line"]
     summary = (

@@ -1,0 +1,155 @@
+"""FAM-12 at a million families: famtriage against DuckDB, whole processes, same files.
+
+    python bench/bench_report.py [--families 1000000] [--work /tmp/famtriage-bench] [--runs 3]
+
+Builds (once, then reuses) a synthetic Parquet export and a SQLite store from it, then
+times, best of --runs:
+  1. `famtriage report --from DIR --format json` (Parquet straight in)
+  2. DuckDB: the same groups and per-family history over the same Parquet files, as JSON
+  3. `famtriage report` and `famtriage report --format json` on the SQLite store
+and prints wall time, peak memory (RSS) and the famtriage/DuckDB ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FAMTRIAGE = [sys.executable, "-m", "tui.cli"]
+ROOT = Path(__file__).resolve().parent.parent
+
+DUCKDB_SQL = """
+COPY (
+  WITH fam AS (SELECT family_id, org_id, family_name, created_at FROM '{d}/families.parquet'),
+  login AS (
+    SELECT DISTINCT g.family_id, f.org_id, lower(trim(g.email)) AS email_norm
+    FROM '{d}/guardians.parquet' g JOIN fam f USING (family_id)
+    WHERE g.is_primary AND g.email IS NOT NULL AND trim(g.email) <> ''),
+  grp AS (
+    SELECT org_id, email_norm FROM login GROUP BY ALL HAVING count(DISTINCT family_id) >= 2),
+  members AS (SELECT l.* FROM login l JOIN grp USING (org_id, email_norm)),
+  stu AS (SELECT family_id, count(*) AS students FROM '{d}/students.parquet'
+          WHERE family_id IN (SELECT family_id FROM members) GROUP BY ALL),
+  enr AS (SELECT s.family_id, count(*) AS enrollments, max(e.start_date) AS last_enr
+          FROM '{d}/enrollments.parquet' e JOIN '{d}/students.parquet' s USING (student_id)
+          WHERE s.family_id IN (SELECT family_id FROM members) GROUP BY ALL),
+  pay AS (SELECT family_id, count(*) AS payments, sum(amount) AS total, max(paid_at) AS last_pay
+          FROM '{d}/payments.parquet'
+          WHERE family_id IN (SELECT family_id FROM members) GROUP BY ALL),
+  pol AS (SELECT family_id, count(*) AS policies, max(signed_at) AS last_pol
+          FROM '{d}/policies.parquet'
+          WHERE family_id IN (SELECT family_id FROM members) GROUP BY ALL),
+  act AS (SELECT family_id, count(*) AS activity, max("at") AS last_act
+          FROM '{d}/activity.parquet'
+          WHERE family_id IN (SELECT family_id FROM members) GROUP BY ALL),
+  rows AS (
+    SELECT m.org_id, m.email_norm, m.family_id, f.family_name, f.created_at,
+           coalesce(students, 0) AS students, coalesce(enrollments, 0) AS enrollments,
+           coalesce(payments, 0) AS payments, coalesce(total, 0) AS total,
+           coalesce(policies, 0) AS policies, coalesce(activity, 0) AS activity,
+           greatest(last_enr::TIMESTAMP, last_pay, last_pol, last_act) AS last_activity,
+           coalesce(enrollments, 0) + coalesce(payments, 0) + coalesce(policies, 0)
+             + coalesce(activity, 0) AS history
+    FROM members m JOIN fam f USING (family_id)
+    LEFT JOIN stu USING (family_id) LEFT JOIN enr USING (family_id)
+    LEFT JOIN pay USING (family_id) LEFT JOIN pol USING (family_id)
+    LEFT JOIN act USING (family_id))
+  SELECT org_id, email_norm AS email,
+         list(struct_pack(family_id, family_name, created_at, students, enrollments,
+                          payments, total, policies, activity, last_activity)
+              ORDER BY history DESC, created_at, family_id) AS families,
+         count(*) FILTER (WHERE history > 0) AS with_history
+  FROM rows GROUP BY ALL ORDER BY org_id, email
+) TO '{out}' (FORMAT JSON, ARRAY true)
+"""
+
+
+def timed(argv: list[str], runs: int, stdout_path: Path) -> tuple[float, float]:
+    """Best wall time (s) and peak RSS (MiB) of `argv` over `runs` fresh processes."""
+    best_wall, peak = float("inf"), 0.0
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "with open(sys.argv[1], 'wb') as out:\n"
+        "    rc = subprocess.run(sys.argv[2:], stdout=out).returncode\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+        " rc)\n"
+    )
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-c", probe, str(stdout_path), *argv],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        wall, rss, rc = result.stdout.split()
+        if rc != "0":
+            raise SystemExit(f"failed: {' '.join(argv)}\n{result.stderr}")
+        best_wall = min(best_wall, float(wall))
+        peak = max(peak, int(rss) / 1024)
+    return best_wall, peak
+
+
+def prepare(work: Path, families: int) -> tuple[Path, Path]:
+    export, db = work / f"export-{families}", work / f"store-{families}.db"
+    work.mkdir(parents=True, exist_ok=True)
+    if not (export / "families.parquet").exists():
+        t = time.perf_counter()
+        subprocess.run(
+            [*FAMTRIAGE, "demo", "--families", str(families), "--out", str(export)],
+            check=True,
+            cwd=ROOT,
+        )
+        print(f"generated {families:,} families as Parquet in {time.perf_counter() - t:.1f} s")
+    if not db.exists():
+        t = time.perf_counter()
+        subprocess.run([*FAMTRIAGE, "--db", str(db), "import", str(export)], check=True, cwd=ROOT)
+        print(f"imported into SQLite in {time.perf_counter() - t:.1f} s")
+    return export, db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/famtriage-bench"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clean", action="store_true", help="rebuild the data first")
+    args = parser.parse_args()
+    if args.clean:
+        shutil.rmtree(args.work, ignore_errors=True)
+    export, db = prepare(args.work, args.families)
+    out = args.work / "out.json"
+    sql = DUCKDB_SQL.format(d=export, out=args.work / "duckdb.json")
+    rows = [
+        (
+            "famtriage report --from DIR --format json",
+            [*FAMTRIAGE, "report", "--from", str(export), "--format", "json"],
+        ),
+        (
+            "duckdb (same groups and history, JSON)",
+            [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"],
+        ),
+        ("famtriage report (SQLite store, table)", [*FAMTRIAGE, "--db", str(db), "report"]),
+        (
+            "famtriage report --format json (SQLite store)",
+            [*FAMTRIAGE, "--db", str(db), "report", "--format", "json"],
+        ),
+    ]
+    print(f"\n{args.families:,} families, best of {args.runs} (whole processes)")
+    print(f"{'command':<48} {'wall s':>7} {'peak MiB':>9}")
+    results = {}
+    for label, argv in rows:
+        wall, rss = timed(argv, args.runs, out)
+        results[label] = wall
+        print(f"{label:<48} {wall:>7.2f} {rss:>9.0f}")
+    ratio = results[rows[0][0]] / results[rows[1][0]]
+    print(f"\nratio famtriage --from / duckdb: {ratio:.2f} (<= 1.0 means famtriage is faster)")
+
+
+if __name__ == "__main__":
+    main()
