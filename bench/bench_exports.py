@@ -19,8 +19,8 @@ import polars as pl
 
 from core import demo
 from core.exports import ExportMeta, export_frame, export_report
+from core.from_export import report_from_export
 from core.report import Report
-from core.reporting import report_from_export
 
 
 def _tiled(report: Report, rows: int) -> Report:
