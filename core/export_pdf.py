@@ -15,7 +15,7 @@ import polars as pl
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from core.exports import ExportMeta, Steps, export_frame
+from core.exports import ExportMeta, Steps, action_counts, export_frame
 from core.files import private_target
 from core.formatting import iso, money_display
 from core.pdf_fonts import find_fonts
@@ -161,10 +161,13 @@ def pdf_document(
     pdf.add_page()
     pdf.set_font(FONT, "", 9)
     families = _rows(export_frame(report, meta))
+    counts = action_counts(report)
     pdf.cell(
         0,
         LINE_H + 1,
-        f"{report.group_count} groups, {families.height} families in groups.",
+        f"{report.group_count} groups, {families.height} families in groups: "
+        f"{counts['merge']} to merge, {counts['delete']} to delete from, "
+        f"{counts['review']} to review.",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )

@@ -65,7 +65,7 @@ class ExportMeta:
         return self.org_names.get(org_id) or f"Organization {org_id}"
 
     def orgs_text(self, report: Report) -> str:
-        """The organizations the report covered, named ("all" when none is known)."""
+        """The organizations the report covered, named ("(none)" when there are none)."""
         ids = sorted(self.org_names) or sorted(report.families["org_id"].unique().to_list())
         return ", ".join(self.org_label(i) for i in ids) or "(none)"
 
