@@ -27,6 +27,7 @@ from core.config import data_dir
 from core.errors import Cancelled, Conflict, NotFound
 from core.exports import ExportMeta
 from core.files import private_target, write_private
+from core.formatting import iso
 from core.report import Report
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is loaded only by a task that runs a report
@@ -269,6 +270,29 @@ def _run(
         handle._ended(_finish(handle.record, "cancelled", None, None))
     except Exception as exc:  # recorded for the task list; the thread must not die silently
         handle._ended(_finish(handle.record, "failed", None, str(exc) or type(exc).__name__))
+
+
+def tasks_document(records: list[TaskRecord]) -> dict:
+    """The `tasks --json` document (DESIGN §6): times ISO 8601, ids integers."""
+    return {
+        "tasks": [
+            {
+                "task_id": r.task_id,
+                "kind": r.kind,
+                "state": r.state,
+                "progress": r.progress,
+                "started_at": iso(r.started_at),
+                "finished_at": iso(r.finished_at),
+                "staff": r.staff,
+                "org_id": r.org_id,
+                "org_ids": list(r.org_ids),
+                "scope": r.scope,
+                "duration_s": r.duration_s,
+                "error": r.error,
+            }
+            for r in records
+        ]
+    }
 
 
 def _alive(pid: int | None) -> bool:

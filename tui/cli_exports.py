@@ -137,11 +137,11 @@ def _write_text(data: bytes, output: Path | None, force: bool) -> None:
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     from core.formatting import iso
-    from core.tasks import list_tasks
+    from core.tasks import list_tasks, tasks_document
 
     records = list_tasks()
     if args.json:
-        print(as_json({"tasks": [_task_json(r) for r in records]}))
+        print(as_json(tasks_document(records)))
         return EXIT_OK
     if not records:
         print("No report tasks yet: run `famtriage report` or start one in the app.")
@@ -156,25 +156,6 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         )
     print("\n".join(lines))
     return EXIT_OK
-
-
-def _task_json(record) -> dict:
-    from core.formatting import iso
-
-    return {
-        "task_id": record.task_id,
-        "kind": record.kind,
-        "state": record.state,
-        "progress": record.progress,
-        "started_at": iso(record.started_at),
-        "finished_at": iso(record.finished_at),
-        "staff": record.staff,
-        "org_id": record.org_id,
-        "org_ids": list(record.org_ids),
-        "scope": record.scope,
-        "duration_s": record.duration_s,
-        "error": record.error,
-    }
 
 
 def cmd_tasks_export(args: argparse.Namespace) -> int:
