@@ -225,6 +225,9 @@ def _group(pdf: _Document, group: pl.DataFrame) -> None:
     for row in group.iter_rows(named=True):
         if pdf.room() < ROW_H:
             pdf.add_page()
+            pdf.set_font(FONT, "B", 9.5)
+            pdf.put(pdf.l_margin, pdf.epw, HEADING_H, pdf.fit(f"{heading} (continued)", pdf.epw))
+            pdf.ln(HEADING_H)
             _table_header(pdf)
         _table_row(pdf, row)
     pdf.ln(GAP)
