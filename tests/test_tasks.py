@@ -149,3 +149,15 @@ def test_cli_report_from_folder_to_pdf(tmp_path: Path) -> None:
     argv = ["report", "--from", str(config.SAMPLE_DATA), "--format", "pdf", "-o", str(path)]
     assert main([*argv, "--paper", "letter"]) == 0
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_cli_report_still_prints_when_tasks_cannot_be_kept(
+    sample_db: Path, monkeypatch, capsys
+) -> None:
+    def read_only(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr("core.tasks._new_task_dir", read_only)
+    assert main(["--db", str(sample_db), "report", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("group,") and "not kept as a task" in captured.err

@@ -63,11 +63,12 @@ def run_report(args: argparse.Namespace):
 
 def _record(report, meta, duration_s: float) -> None:
     """Keep the result for the TUI's task list; a read-only data dir only costs that."""
+    from core.errors import FamtriageError
     from core.tasks import record_report
 
     try:
         record_report(report, meta.staff, meta.org_names, duration_s)
-    except OSError as exc:
+    except (OSError, FamtriageError) as exc:
         print(f"famtriage: note: the report was not kept as a task ({exc})", file=sys.stderr)
 
 
