@@ -16,6 +16,7 @@ VIEW_PERMISSIONS: dict[str, str | None] = {
     "search": "families.view",
     "family": "families.view",
     "audit": "families.view",
+    "tasks": "reports.fam12",
 }
 """View name → the permission it needs (None: anyone signed in)."""
 

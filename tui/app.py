@@ -16,6 +16,7 @@ from core.access import require_view
 from core.context import Context
 from core.errors import FamtriageError, PermissionDenied
 from core.family import family_detail
+from core.tasks import TaskHandle, get_task, load_task_report, task_meta
 from tui.commands import FamtriageCommands
 from tui.keys import HELP, QUIT
 from tui.modals.notice import NoticeModal
@@ -25,8 +26,14 @@ from tui.screens.family import FamilyScreen
 from tui.screens.help import HelpScreen
 from tui.screens.report import ReportScreen
 from tui.screens.search import SearchScreen
+from tui.screens.tasks import TasksScreen
 
-SCREENS_BY_VIEW = {"report": ReportScreen, "search": SearchScreen, "audit": AuditScreen}
+SCREENS_BY_VIEW = {
+    "report": ReportScreen,
+    "search": SearchScreen,
+    "tasks": TasksScreen,
+    "audit": AuditScreen,
+}
 
 
 class FamtriageApp(App[int]):
@@ -41,6 +48,8 @@ class FamtriageApp(App[int]):
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+        self.running: dict[int, TaskHandle] = {}
+        """Report tasks started in this session, by id: the ones Tasks can cancel."""
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over SSH every animation is a delay
 
@@ -69,6 +78,18 @@ class FamtriageApp(App[int]):
             self.show_error(exc)
             return
         self.push_screen(FamilyScreen(detail))
+
+    def open_task(self, task_id: int) -> None:
+        """Reopen a finished task's stored report (refused, with why, if it has none)."""
+        if not self._allowed("tasks"):
+            return
+        try:
+            report = load_task_report(task_id)
+            meta = task_meta(get_task(task_id))
+        except FamtriageError as exc:
+            self.show_error(exc)
+            return
+        self.push_screen(ReportScreen((report, meta)))
 
     def _allowed(self, view: str) -> bool:
         try:

@@ -21,6 +21,7 @@ VIEWS = {
     "dashboard": ("Dashboard", "Organizations, FAM-12 groups left and login-readiness."),
     "report": ("FAM-12 report", "Families sharing a primary login email, with what to do."),
     "search": ("Search families", "Every family with an email (or part of one)."),
+    "tasks": ("Background tasks", "Running and finished FAM-12 reports; open a result."),
     "audit": ("Audit log", "Who did what, newest first; undo from there."),
 }
 """Screens the palette can open → (name, what it shows)."""

@@ -6,19 +6,65 @@ screen's handler updates the display on the UI thread.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from core.audit import ActionResult, AuditEntry
+from core.exports import ExportMeta
 from core.readiness import OrgReadiness
 from core.report import Report
+from core.tasks import TaskHandle, TaskRecord
 
 
 class ReportReady(Message):
-    """A FAM-12 report finished computing."""
+    """A FAM-12 report finished computing; `meta` is what an export of it says."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, meta: ExportMeta) -> None:
         super().__init__()
         self.report = report
+        self.meta = meta
+
+
+class ReportProgress(Message):
+    """A report task finished stage `done` of `total`."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class TaskStarted(Message):
+    """A background report task started; the app keeps its handle to cancel it."""
+
+    def __init__(self, handle: TaskHandle) -> None:
+        super().__init__()
+        self.handle = handle
+
+
+class TaskEnded(Message):
+    """A report task ended without a result (cancelled)."""
+
+    def __init__(self, record: TaskRecord) -> None:
+        super().__init__()
+        self.record = record
+
+
+class TasksListed(Message):
+    """The stored report tasks (newest first) were read."""
+
+    def __init__(self, tasks: list[TaskRecord]) -> None:
+        super().__init__()
+        self.tasks = tasks
+
+
+class ExportWritten(Message):
+    """An export file was written (atomically, 0600) at `path`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
 
 
 class ReadinessReady(Message):

@@ -25,10 +25,11 @@ HISTORY_TABLES = ("students", "enrollments", "payments", "policies", "activity")
 def _fixed_report_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reports say when they were generated; snapshots need the same moment every run."""
 
-    def fixed(ctx: Context, scope: str = "primary"):
-        return dataclasses.replace(report_for_context(ctx, scope), generated_at=FIXED_TIME)
+    def fixed(ctx: Context, scope: str = "primary", on_progress=None):
+        report = report_for_context(ctx, scope, on_progress)
+        return dataclasses.replace(report, generated_at=FIXED_TIME)
 
-    monkeypatch.setattr("tui.screens.report.report_for_context", fixed)
+    monkeypatch.setattr("core.reporting.report_for_context", fixed)
 
 
 @pytest.fixture

@@ -3,15 +3,19 @@ palette, permissions and errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pilot_helpers import press_settled, settle
 from textual.command import CommandPalette
+from textual.widgets import Input, RadioButton
 
 from core.actions import delete
 from core.errors import Conflict
 from tui.app import FamtriageApp
 from tui.modals.audit_entry import AuditEntryModal
 from tui.modals.confirm import ConfirmModal
+from tui.modals.export import ExportModal
 from tui.modals.notice import NoticeModal
 from tui.screens.audit import AuditScreen
 from tui.screens.dashboard import DashboardScreen
@@ -20,6 +24,7 @@ from tui.screens.group import GroupScreen
 from tui.screens.help import HelpScreen
 from tui.screens.report import ReportScreen
 from tui.screens.search import SearchScreen
+from tui.screens.tasks import TasksScreen
 from tui.widgets.frame_table import FrameTable
 
 
@@ -152,14 +157,14 @@ async def test_no_permission_says_why(desk_app: FamtriageApp) -> None:
 async def test_worker_failure_becomes_a_dialog(
     app: FamtriageApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(ctx, scope="primary"):
+    def refuse(ctx, scope="primary", on_progress=None):
         raise Conflict("the store changed; run the report again")
 
-    monkeypatch.setattr("tui.screens.report.report_for_context", refuse)
+    monkeypatch.setattr("core.reporting.report_for_context", refuse)
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot, "r")
         assert isinstance(app.screen, NoticeModal)
-        assert app.screen.message == "the store changed; run the report again"
+        assert app.screen.message == "the report failed: the store changed; run the report again"
 
 
 async def test_markup_in_names_shows_literally(app: FamtriageApp) -> None:
@@ -224,3 +229,38 @@ async def test_front_desk_cannot_undo(ctx, desk_app: FamtriageApp) -> None:
         await press_settled(pilot, "a", "u")
         assert isinstance(desk_app.screen, NoticeModal)
         assert "families.delete" in desk_app.screen.message
+
+
+async def test_export_csv_then_xlsx_from_the_report(
+    app: FamtriageApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press_settled(pilot, "r", "e")
+        assert isinstance(app.screen, ExportModal)
+        assert app.screen.query_one("#path", Input).value == "fam12-20260115-0930.csv"
+        await press_settled(pilot, "enter")
+        written = tmp_path / "fam12-20260115-0930.csv"
+        assert written.read_text().count("\n") > 10
+        assert written.stat().st_mode & 0o777 == 0o600
+        assert "Exported to" in app.screen.query_one("#report-status").render().plain
+        await press_settled(pilot, "e")
+        app.screen.query(RadioButton)[1].value = True  # XLSX
+        await press_settled(pilot, "enter")
+        assert (tmp_path / "fam12-20260115-0930.xlsx").stat().st_size > 0
+        await press_settled(pilot, "e", "enter")  # the CSV exists: refused, nothing replaced
+        assert isinstance(app.screen, NoticeModal)
+
+
+async def test_tasks_list_and_reopen_a_result(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r", "escape")
+        assert table(app, "#recent").frame["state"].to_list() == ["done"]
+        await press_settled(pilot, "t")
+        assert isinstance(app.screen, TasksScreen)
+        tasks = table(app, "#tasks").frame
+        assert tasks["state"].to_list() == ["done"]
+        await press_settled(pilot, "enter")
+        assert isinstance(app.screen, ReportScreen)
+        assert app.screen.opened is not None
+        assert table(app, "#groups").row_count == 10

@@ -40,6 +40,9 @@ class TestReport:
         presses = ("r", "slash", *"merge", "enter", "s", "S")
         assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
 
+    def test_export_dialog(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "e"))
+
     def test_group(self, snap_compare, app: FamtriageApp) -> None:
         assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "j", "enter"))
 

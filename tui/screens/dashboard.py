@@ -13,11 +13,14 @@ from textual.widgets import Footer, Header, Static
 from core.access import can_view, require_view
 from core.errors import PermissionDenied
 from core.readiness import OrgReadiness, readiness
+from core.tasks import list_tasks
 from tui.keys import PALETTE_HINT
-from tui.messages import ReadinessReady
+from tui.messages import ReadinessReady, TasksListed
 from tui.screens.base import AppScreen
+from tui.screens.tasks import TASK_COLUMNS, task_rows
 from tui.widgets.frame_table import Column, FrameTable
 
+RECENT_TASKS = 5
 ORG_COLUMNS = [
     Column("org", "Org", right=True),
     Column("name", "Organization", flex=True),
@@ -39,6 +42,8 @@ class DashboardScreen(AppScreen):
                 tooltip="Open the FAM-12 report: families sharing a primary login email."),
         Binding("slash", "app.open('search')", "Search", key_display="/",
                 id="dashboard.search", tooltip="Search families by email, or part of one."),
+        Binding("t", "app.open('tasks')", "Tasks", id="dashboard.tasks",
+                tooltip="Open the background tasks: running and finished FAM-12 reports."),
         Binding("a", "app.open('audit')", "Audit", id="dashboard.audit",
                 tooltip="Open the audit log: who did what; undo from there."),
     ]
@@ -54,8 +59,11 @@ class DashboardScreen(AppScreen):
         yield FrameTable(ORG_COLUMNS, id="orgs", selectable=False,
                          empty_text="Computing login-readiness…")
         yield Static("", id="orgs-note", markup=False)
+        yield Static("Recent report tasks", id="recent-title")
+        yield FrameTable(TASK_COLUMNS, id="recent", selectable=False,
+                         empty_text="No report has run yet.")
         yield Static(
-            "r opens the FAM-12 report · / searches by email · a the audit log · ? every key\n"
+            "r report · / search by email · t tasks · a audit log · ? every key\n"
             + PALETTE_HINT,
             id="start", markup=False,
         )
@@ -66,7 +74,8 @@ class DashboardScreen(AppScreen):
         try:
             require_view(self.ctx.actor, "readiness")
         except PermissionDenied as exc:
-            self.query_one("#orgs", FrameTable).display = False
+            for hidden in ("#orgs", "#recent", "#recent-title"):
+                self.query_one(hidden).display = False
             self.query_one("#orgs-note", Static).update(
                 f"Login-readiness needs the FAM-12 permission: {exc}"
             )
@@ -78,7 +87,11 @@ class DashboardScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
+        self.post_message(TasksListed(list_tasks()[:RECENT_TASKS]))
         self.post_message(ReadinessReady(readiness(self.ctx)))
+
+    def on_tasks_listed(self, message: TasksListed) -> None:
+        self.query_one("#recent", FrameTable).show(task_rows(message.tasks))
 
     def on_readiness_ready(self, message: ReadinessReady) -> None:
         table = self.query_one("#orgs", FrameTable)

@@ -1,12 +1,14 @@
 """The FAM-12 report: every group of families sharing a primary login email.
 
-The report is computed in a thread worker (the UI keeps responding), then filtered
-and sorted in polars and shown by FrameTable, which renders only the visible rows:
-100 000 groups stay instant.
+The report runs as a background task (core.tasks) watched by a thread worker, so the
+UI keeps responding and the task outlives this screen (it is listed under Tasks). The
+groups are filtered and sorted in polars and shown by FrameTable, which renders only
+the visible rows: 100 000 groups stay instant.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
@@ -14,11 +16,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
+from core.errors import FamtriageError
+from core.exports import ExportMeta, export_report
 from core.report import Report
 from core.report_view import SORT_KEYS, filter_groups, sort_groups
-from core.reporting import report_for_context
-from tui.messages import ReportReady
+from core.tasks import load_task_report, start_report_task, task_meta
+from tui.messages import ExportWritten, ReportProgress, ReportReady, TaskEnded, TaskStarted
+from tui.modals.export import ExportModal, ExportRequest
 from tui.screens.base import AppScreen
 from tui.screens.group import GroupScreen
 from tui.widgets.frame_table import Column, FrameTable
@@ -43,13 +49,18 @@ class ReportScreen(AppScreen):
                 tooltip="Sort by the next column: email, families, recommendation, org."),
         Binding("S", "sort_reverse", "Reverse", id="report.reverse",
                 tooltip="Reverse the sort order."),
+        Binding("e", "export", "Export", id="report.export",
+                tooltip="Save the report as CSV, XLSX or PDF (asks where)."),
         Binding("down", "focus_table", "Groups", show=False, id="report.groups",
                 tooltip="Move from the filter box to the groups."),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, opened: tuple[Report, ExportMeta] | None = None) -> None:
+        """A new report task, or (from Tasks) a finished one's stored result."""
         super().__init__()
+        self.opened = opened
         self.report: Report | None = None
+        self.meta = ExportMeta()
         self._rows = pl.DataFrame()
         self._sort_key = "email"
         self._descending = False
@@ -67,15 +78,56 @@ class ReportScreen(AppScreen):
     def on_mount(self) -> None:
         self.sub_title = "FAM-12 report"
         self.query_one("#groups", FrameTable).focus()
-        self.compute()
+        if self.opened is not None:
+            self.post_message(ReportReady(*self.opened))
+        else:
+            self.compute()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
     def compute(self) -> None:
-        """Runs off the UI thread; the result comes back as a ReportReady message."""
-        self.post_message(ReportReady(report_for_context(self.ctx)))
+        """Start a report task and wait for it off the UI thread.
+
+        Leaving the screen stops the waiting, not the task: it finishes in the
+        background and its result opens from Tasks.
+        """
+        worker = get_current_worker()
+        handle = start_report_task(
+            self.ctx, on_progress=lambda done, total: self.post_message(
+                ReportProgress(done, total))
+        )
+        self.post_message(TaskStarted(handle))
+        record = handle.wait(0.1)
+        while record.state == "running" and not worker.is_cancelled:
+            record = handle.wait(0.1)
+        if record.state == "done":
+            report = load_task_report(record.task_id)
+            self.post_message(ReportReady(report, task_meta(record)))
+        elif record.state == "failed":
+            raise FamtriageError(f"the report failed: {record.error}")
+        elif record.state != "running":
+            self.post_message(TaskEnded(record))
+
+    def on_task_started(self, message: TaskStarted) -> None:
+        self.famtriage.running[message.handle.task_id] = message.handle
+        self.query_one("#report-status", Static).update(
+            f"Computing the FAM-12 report (task #{message.handle.task_id})…"
+        )
+
+    def on_report_progress(self, message: ReportProgress) -> None:
+        self.query_one("#report-progress", ProgressBar).update(
+            total=message.total, progress=message.done
+        )
+
+    def on_task_ended(self, message: TaskEnded) -> None:
+        self.query_one("#report-progress", ProgressBar).display = False
+        self.query_one("#report-status", Static).update(
+            f"Task #{message.record.task_id} was {message.record.state}; nothing to show."
+        )
 
     def on_report_ready(self, message: ReportReady) -> None:
         self.report = message.report
+        self.meta = message.meta
+        self.refresh_bindings()
         self.query_one("#report-progress", ProgressBar).display = False
         self._rows = message.report.groups.with_columns(
             pl.col("org_id").cast(pl.String).alias("_org"),
@@ -119,6 +171,33 @@ class ReportScreen(AppScreen):
     def action_sort_reverse(self) -> None:
         self._descending = not self._descending
         self._refresh_rows()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":
+            return self.report is not None
+        return super().check_action(action, parameters)
+
+    def action_export(self) -> None:
+        if self.report is None:
+            return
+        default = Path(f"fam12-{self.report.generated_at:%Y%m%d-%H%M}.csv")
+        self.app.push_screen(ExportModal(default), self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        if request is not None:
+            self.notify(f"Writing {request.path}…", markup=False)
+            self.write_export(request)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def write_export(self, request: ExportRequest) -> None:
+        assert self.report is not None
+        path = export_report(self.report, request.path, request.fmt, self.meta,
+                             force=request.force)
+        self.post_message(ExportWritten(path))
+
+    def on_export_written(self, message: ExportWritten) -> None:
+        self.notify(f"Wrote {message.path}", title="Exported", markup=False, timeout=10)
+        self.query_one("#report-status", Static).update(f"Exported to {message.path}")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:
