@@ -7,7 +7,13 @@ screen. The CLI makes the same checks through the functions it calls.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.permissions import Actor
+
+if TYPE_CHECKING:
+    from core.context import Context
+    from core.tasks import TaskRecord
 
 VIEW_PERMISSIONS: dict[str, str | None] = {
     "dashboard": None,
@@ -31,3 +37,19 @@ def require_view(actor: Actor, view: str) -> None:
 def can_view(actor: Actor, view: str) -> bool:
     permission = VIEW_PERMISSIONS[view]
     return permission is None or actor.can(permission)
+
+
+def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
+    """The stored report tasks this session may list and open.
+
+    Tasks live in the OS user's data dir, shared by every store that user opens, and a
+    record does not name its store. A task is shown only when every organization it
+    covered is in view here under the same name, so another store's (or another
+    organization's) results do not appear.
+    """
+    names = ctx.org_names()
+    return [
+        t
+        for t in tasks
+        if t.org_ids and all(names.get(o) == t.org_names.get(o) for o in t.org_ids)
+    ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from core.access import can_view, require_view
+from core.access import can_view, require_view, visible_tasks
 from core.context import Context
 from core.errors import PermissionDenied
 from core.report_view import filter_groups, group_families, group_row, sort_groups
 from core.reporting import report_for_context
+from core.tasks import TaskRecord
 
 
 def test_filter_matches_email_action_or_family_id(ctx: Context) -> None:
@@ -45,3 +48,13 @@ def test_views_need_their_permission(store) -> None:
     assert not can_view(desk, "report")
     with pytest.raises(PermissionDenied, match=r"reports\.fam12"):
         require_view(desk, "report")
+
+
+def test_only_tasks_of_organizations_in_view(ctx: Context) -> None:
+    def task(task_id: int, names: dict[int, str]) -> TaskRecord:
+        return TaskRecord(task_id, "report", "done", 1.0, datetime(2026, 1, 1), None,
+                          None, tuple(names), "primary", names)
+
+    names = ctx.org_names()
+    mine, other_store, none = task(1, names), task(2, {1: "Demo Organization 1"}), task(3, {})
+    assert visible_tasks(ctx, [mine, other_store, none]) == [mine]

@@ -25,8 +25,25 @@ class ExportRequest:
     force: bool
 
 
+class FormatChoice(RadioSet):
+    """A RadioSet where ←/→ pick the format at once, and enter exports (as in the path)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.export", "Export", id="export.submit",
+                tooltip="Write the file."),
+    ]
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self.action_toggle_button()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self.action_toggle_button()
+
+
 class ExportModal(ModalScreen[ExportRequest | None]):
-    """Format first (the path's suffix follows it), then the path; enter exports."""
+    """Format first (←/→; the path's suffix follows it), tab to the path, enter exports."""
 
     DEFAULT_CSS = """
     ExportModal { align: center middle; }
@@ -34,8 +51,9 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         width: 72; max-width: 100%; height: auto;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    ExportModal #export-title { text-style: bold; padding-bottom: 1; }
-    ExportModal RadioSet { layout: horizontal; width: 100%; }
+    ExportModal #export-title { text-style: bold; }
+    ExportModal #export-hint { color: $text-muted; padding-bottom: 1; }
+    ExportModal FormatChoice { layout: horizontal; width: 100%; }
     ExportModal Horizontal { height: auto; align-horizontal: right; }
     ExportModal Button { margin-left: 1; }
     """
@@ -51,7 +69,11 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Export the FAM-12 report", id="export-title")
-            with RadioSet(id="format"):
+            yield Static(
+                "←/→ choose the format · tab moves to the file · enter exports · esc cancels",
+                id="export-hint",
+            )
+            with FormatChoice(id="format"):
                 for fmt in FORMATS:
                     yield RadioButton(fmt.upper(), value=fmt == "csv", name=fmt)
             yield Input(str(self.default), id="path", placeholder="File to write")
@@ -61,7 +83,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
                 yield Button("Export", variant="primary", id="export")
 
     def on_mount(self) -> None:
-        self.query_one("#path", Input).focus()
+        self.query_one("#format", RadioSet).focus()
 
     @on(RadioSet.Changed, "#format")
     def _format_changed(self, event: RadioSet.Changed) -> None:
@@ -75,7 +97,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
 
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#export")
-    def _export(self) -> None:
+    def action_export(self) -> None:
         value = self.query_one("#path", Input).value.strip()
         if not value:
             self.notify("Type the file to write.", severity="warning")

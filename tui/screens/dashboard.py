@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.access import can_view, require_view
+from core.access import can_view, require_view, visible_tasks
 from core.errors import PermissionDenied
 from core.readiness import OrgReadiness, readiness
 from core.tasks import list_tasks
@@ -87,7 +87,8 @@ class DashboardScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
-        self.post_message(TasksListed(list_tasks()[:RECENT_TASKS]))
+        tasks = visible_tasks(self.ctx, list_tasks())
+        self.post_message(TasksListed(tasks[:RECENT_TASKS]))
         self.post_message(ReadinessReady(readiness(self.ctx)))
 
     def on_tasks_listed(self, message: TasksListed) -> None:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
+from core.access import visible_tasks
 from core.tasks import TaskRecord, list_tasks
 from tui.messages import TasksListed
 from tui.screens.base import AppScreen
@@ -54,7 +55,7 @@ class TasksScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tasks")
     def refresh_tasks(self) -> None:
-        self.post_message(TasksListed(list_tasks()))
+        self.post_message(TasksListed(visible_tasks(self.ctx, list_tasks())))
 
     def on_tasks_listed(self, message: TasksListed) -> None:
         table = self.query_one("#tasks", FrameTable)
