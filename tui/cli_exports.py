@@ -117,12 +117,10 @@ def _text(report, meta, args: argparse.Namespace) -> bytes:
     if args.format == "json":
         from core.documents import report_document
 
-        text = report_document(report)
-    else:
-        from tui.text_tables import report_text
+        return report_document(report)
+    from tui.text_tables import report_text
 
-        text = report_text(report)
-    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    return report_text(report).encode("utf-8")
 
 
 def _write_text(data: bytes, output: Path | None, force: bool) -> None:
