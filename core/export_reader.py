@@ -104,24 +104,38 @@ def read_raw(source: Source, wanted: set[str] | None = None) -> pl.DataFrame:
     """The file's rows as they are: CSV as text, Parquet and XLSX with their own types.
 
     With `wanted`, only those columns (and the table's required ones) are read."""
-    suffix = source.path.suffix.lower()
     try:
-        if source.sheet is not None:
+        if source.path.suffix.lower() == ".xlsx":
             return pl.read_excel(source.path, sheet_name=source.sheet)
-        if suffix == ".xlsx":
-            return pl.read_excel(source.path)
-        if suffix == ".csv":
-            header = pl.read_csv(source.path, n_rows=0, infer_schema=False).columns
-            return pl.read_csv(
-                source.path,
-                infer_schema=False,
-                encoding="utf8-lossy",
-                columns=_pick(source, header, wanted),
-            )
-        names = list(pl.read_parquet_schema(source.path))
-        return pl.read_parquet(source.path, columns=_pick(source, names, wanted))
+        return _scan(source, wanted).collect()
     except Exception as exc:
         raise InputError(f"{source.label}: cannot read: {reason(exc)}") from exc
+
+
+def _scan(source: Source, wanted: set[str] | None) -> pl.LazyFrame:
+    if source.path.suffix.lower() == ".csv":
+        header = pl.read_csv(source.path, n_rows=0, infer_schema=False).columns
+        return pl.scan_csv(source.path, infer_schema=False, encoding="utf8-lossy").select(
+            _pick(source, header, wanted)
+        )
+    names = list(pl.read_parquet_schema(source.path))
+    return pl.scan_parquet(source.path).select(_pick(source, names, wanted))
+
+
+def read_raws(
+    sources: dict[str, Source], columns: dict[str, set[str]] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Every file at once (polars reads them in parallel); when something fails, file by
+    file, so the error names the file."""
+    wanted = {n: None if columns is None else columns.get(n, set()) for n in sources}
+    files = [n for n, src in sources.items() if src.path.suffix.lower() != ".xlsx"]
+    try:
+        read = dict(
+            zip(files, pl.collect_all([_scan(sources[n], wanted[n]) for n in files]), strict=True)
+        )
+    except Exception:
+        read = {}
+    return {n: read[n] if n in read else read_raw(src, wanted[n]) for n, src in sources.items()}
 
 
 def _pick(source: Source, names: list[str], wanted: set[str] | None) -> list[str]:
@@ -209,11 +223,8 @@ def read_export(
     `columns` limits what is read per table (a report needs far fewer than an import).
     """
     sources = locate(Path(path))
-    raw = {
-        n: (src, read_raw(src, None if columns is None else columns.get(n, set())))
-        for n, src in sources.items()
-    }
-    return type_tables(raw, validate)
+    frames = read_raws(sources, columns)
+    return type_tables({n: (src, frames[n]) for n, src in sources.items()}, validate)
 
 
 def type_tables(

@@ -55,8 +55,8 @@ def with_login_keys(guardians: pl.DataFrame) -> pl.DataFrame:
     return guardians.with_columns(normalize_series(guardians["email"]).alias("email_norm"))
 
 
-def logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
-    fam = active_families(tables).select("family_id", "org_id")
+def guardian_logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
+    """Guardians with a login key, before their organization is looked up (`org_id` 0)."""
     names = tables["guardians"].collect_schema().names()
     cols = ["guardian_id", "family_id", "first_name", "last_name", "email", "is_primary"]
     cols += ["email_norm"] if "email_norm" in names else []
@@ -65,13 +65,25 @@ def logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
         .select(cols)
         .filter(pl.col("email").is_not_null() & (pl.col("email") != ""))
     )
-    found = guardians.join(fam, on="family_id", how="inner").collect()
+    if primary_only:
+        guardians = guardians.filter(pl.col("is_primary"))
     return (
-        with_login_keys(found)
+        with_login_keys(guardians.collect())
         .filter(pl.col("email_norm").is_not_null())
-        .select(list(LOGINS_SCHEMA))
-        .cast(LOGINS_SCHEMA)
+        .with_columns(pl.lit(0, pl.Int64).alias("org_id"))
     )
+
+
+def with_orgs(guardians: pl.DataFrame, tables: Tables) -> pl.DataFrame:
+    """Keep the logins of active families, with their organization."""
+    fam = active_families(tables).select("family_id", "org_id")
+    joined = guardians.lazy().drop("org_id").join(fam, on="family_id", how="inner")
+    return joined.select(list(LOGINS_SCHEMA)).collect().cast(LOGINS_SCHEMA)
+
+
+def logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
+    """Every login of an active family, with its key and organization."""
+    return with_orgs(guardian_logins(tables, primary_only), tables)
 
 
 def _count_by_family(frame: pl.LazyFrame, name: str, when: str | None) -> pl.LazyFrame:

@@ -31,7 +31,9 @@ def report_from_export(path: Path, scope: str = "primary", org: int | None = Non
     read = read_export(Path(path), validate=False, columns=REPORT_COLUMNS)
     tables = {name: frame.lazy() for name, frame in read.items()}
     tables["payments"] = tables["payments"].rename({"amount": "amount_cents"})
-    candidates = narrow(frames.logins(tables, primary_only=scope == "primary"))
+    # narrowed once across organizations (a superset), then again within each
+    maybe = narrow(frames.guardian_logins(tables, primary_only=scope == "primary"))
+    candidates = narrow(frames.with_orgs(maybe, tables))
     ids = candidates["family_id"].unique().implode()
     only = {
         name: frame.filter(pl.col("family_id").is_in(ids)) if name != "enrollments" else frame

@@ -71,19 +71,15 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
     shares can never be reported. The snapshot keeps this slice so a report reads
     thousands of rows, not millions.
     """
-    login = pl.struct("org_id", "email_norm").hash()
-    tricky = _tricky(pl.col("email_norm"))
-    keyed = pl.concat(
-        [
-            logins.filter(~tricky).with_columns(login.alias("_key"), login.alias("_mailbox")),
-            logins.filter(tricky).with_columns(
-                login.alias("_key"),
-                pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash().alias("_mailbox"),
-            ),
-        ]
+    login = logins.select(pl.struct("org_id", "email_norm").hash()).to_series()
+    tricky = logins.select(_tricky(pl.col("email_norm"))).to_series()
+    mailbox = login.clone().scatter(
+        tricky.arg_true(),
+        logins.filter(tricky)
+        .select(pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash())
+        .to_series(),
     )
-    shared = pl.col("_key").is_duplicated() | pl.col("_mailbox").is_duplicated()
-    return keyed.filter(shared).drop("_key", "_mailbox")
+    return logins.filter(login.is_duplicated() | mailbox.is_duplicated())
 
 
 def _tricky(email: pl.Expr) -> pl.Expr:

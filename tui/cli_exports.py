@@ -37,7 +37,8 @@ def add_file_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report(args: argparse.Namespace):
-    """The report for `report`: from --from DIR or the store, recorded as a finished task.
+    """The report for `report`: from --from DIR, or from the store and then recorded as a
+    finished task (a folder's report belongs to no store, so it is not kept).
 
     Returns the report and the metadata its files print (organizations, staff).
     """
@@ -49,14 +50,13 @@ def run_report(args: argparse.Namespace):
 
         report = report_from_export(args.from_dir, args.scope, opt(args, "org"))
         org_ids = sorted(report.families["org_id"].unique().to_list())
-        meta = ExportMeta({o: f"Organization {o}" for o in org_ids}, None)
-    else:
-        from core.reporting import report_for_context
+        return report, ExportMeta({o: f"Organization {o}" for o in org_ids}, None)
+    from core.reporting import report_for_context
 
-        ctx = context(args)
-        with progress("FAM-12 report") as on_progress:
-            report = report_for_context(ctx, args.scope, on_progress)
-        meta = ExportMeta(ctx.org_names(), ctx.actor.email)
+    ctx = context(args)
+    with progress("FAM-12 report") as on_progress:
+        report = report_for_context(ctx, args.scope, on_progress)
+    meta = ExportMeta(ctx.org_names(), ctx.actor.email)
     _record(report, meta, time.monotonic() - started)
     return report, meta
 
@@ -117,12 +117,10 @@ def _text(report, meta, args: argparse.Namespace) -> bytes:
     if args.format == "json":
         from core.documents import report_document
 
-        text = report_document(report)
-    else:
-        from tui.text_tables import report_text
+        return report_document(report)
+    from tui.text_tables import report_text
 
-        text = report_text(report)
-    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    return report_text(report).encode("utf-8")
 
 
 def _write_text(data: bytes, output: Path | None, force: bool) -> None:
