@@ -3,6 +3,7 @@ palette, permissions and errors."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,31 @@ async def test_tasks_list_and_reopen_a_result(app: FamtriageApp) -> None:
         assert isinstance(app.screen, ReportScreen)
         assert app.screen.opened is not None
         assert table(app, "#groups").row_count == 10
+
+
+async def test_cancel_a_running_task(app: FamtriageApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def slow(ctx, scope="primary", on_progress=None):
+        on_progress(1, 3)
+        release.wait(10)
+        on_progress(2, 3)  # the task stops here once cancelled
+        raise AssertionError("the task should have been cancelled")
+
+    monkeypatch.setattr("core.reporting.report_for_context", slow)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("escape", "t")  # leaving the report leaves the task running
+        await pilot.pause()
+        assert isinstance(app.screen, TasksScreen)
+        (handle,) = app.running.values()
+        assert handle.state == "running"
+        await pilot.press("c")
+        release.set()
+        assert handle.wait(10).state == "cancelled"
+        await press_settled(pilot)
+        app.screen.refresh_tasks()
+        await press_settled(pilot)
+        assert table(app, "#tasks").frame["state"].to_list() == ["cancelled"]

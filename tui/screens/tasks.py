@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
 from core.access import visible_tasks
-from core.tasks import TaskRecord, list_tasks
+from core.tasks import TaskHandle, TaskRecord, list_tasks
 from tui.messages import TasksListed
 from tui.screens.base import AppScreen
 from tui.widgets.frame_table import Column, FrameTable
@@ -64,18 +64,24 @@ class TasksScreen(AppScreen):
         self.query_one("#tasks-status", Static).update(
             f"{len(message.tasks)} tasks · {running} running · Enter opens a finished report"
         )
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_task":
-            row = self.query_one("#tasks", FrameTable).current_row()
-            return row is not None and self.famtriage.running.get(row["task_id"]) is not None
+            return self._running_handle() is not None
         return super().check_action(action, parameters)
 
-    def action_cancel_task(self) -> None:
+    def _running_handle(self) -> TaskHandle | None:
+        """The highlighted task's handle, if it runs in this session (only those cancel)."""
         row = self.query_one("#tasks", FrameTable).current_row()
         handle = self.famtriage.running.get(row["task_id"]) if row else None
+        return handle if handle is not None and handle.state == "running" else None
+
+    def action_cancel_task(self) -> None:
+        handle = self._running_handle()
         if handle is not None:
             handle.cancel()
+            self.notify(f"Cancelling task #{handle.task_id} at its next stage…")
 
     @on(FrameTable.Highlighted, "#tasks")
     def _highlighted(self) -> None:
