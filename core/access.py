@@ -49,7 +49,5 @@ def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
     """
     names = ctx.org_names()
     return [
-        t
-        for t in tasks
-        if t.org_ids and all(names.get(o) == t.org_names.get(o) for o in t.org_ids)
+        t for t in tasks if t.org_ids and all(names.get(o) == t.org_names.get(o) for o in t.org_ids)
     ]

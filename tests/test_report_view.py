@@ -52,8 +52,18 @@ def test_views_need_their_permission(store) -> None:
 
 def test_only_tasks_of_organizations_in_view(ctx: Context) -> None:
     def task(task_id: int, names: dict[int, str]) -> TaskRecord:
-        return TaskRecord(task_id, "report", "done", 1.0, datetime(2026, 1, 1), None,
-                          None, tuple(names), "primary", names)
+        return TaskRecord(
+            task_id,
+            "report",
+            "done",
+            1.0,
+            datetime(2026, 1, 1),
+            None,
+            None,
+            tuple(names),
+            "primary",
+            names,
+        )
 
     names = ctx.org_names()
     mine, other_store, none = task(1, names), task(2, {1: "Demo Organization 1"}), task(3, {})

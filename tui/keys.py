@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-BACK = Binding(
-    "escape", "back", "Back", id="nav.back", tooltip="Close this screen and go back."
-)
+BACK = Binding("escape", "back", "Back", id="nav.back", tooltip="Close this screen and go back.")
 HELP = Binding(
-    "question_mark,f1", "app.help", "Help", key_display="?", id="app.help",
+    "question_mark,f1",
+    "app.help",
+    "Help",
+    key_display="?",
+    id="app.help",
     tooltip="Show every key of this screen.",
 )
 QUIT = Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Leave famtriage.")

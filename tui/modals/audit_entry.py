@@ -27,10 +27,21 @@ class AuditEntryModal(ModalScreen[bool]):
     AuditEntryModal #entry-undo { color: $text-muted; padding-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Close", key_display="esc", id="entry.close",
-                tooltip="Close this entry."),
-        Binding("u", "undo", "Undo", id="entry.undo",
-                tooltip="Undo this action (asks first; refused with the reason if it can't)."),
+        Binding(
+            "escape,enter",
+            "close",
+            "Close",
+            key_display="esc",
+            id="entry.close",
+            tooltip="Close this entry.",
+        ),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            id="entry.undo",
+            tooltip="Undo this action (asks first; refused with the reason if it can't).",
+        ),
     ]
 
     def __init__(self, entry: AuditEntry, payload: PayloadSummary, refusal: str | None) -> None:
@@ -44,12 +55,16 @@ class AuditEntryModal(ModalScreen[bool]):
         with Vertical():
             yield Static(
                 f"#{e.audit_id} {e.action} by {e.staff} at {e.at:%Y-%m-%d %H:%M} UTC",
-                id="entry-title", markup=False,
+                id="entry-title",
+                markup=False,
             )
             yield Static(e.summary, id="entry-summary", markup=False)
             with VerticalScroll(id="entry-rows"):
-                yield Static("\n".join(self.payload.lines) or "(no row images)",
-                             id="entry-lines", markup=False)
+                yield Static(
+                    "\n".join(self.payload.lines) or "(no row images)",
+                    id="entry-lines",
+                    markup=False,
+                )
             undo = "u undoes it." if self.refusal is None else f"Undo: {self.refusal}"
             yield Static(undo, id="entry-undo", markup=False)
 

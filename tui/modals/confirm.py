@@ -27,8 +27,14 @@ class ConfirmModal(ModalScreen[bool]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead."),
-        Binding("n,escape", "answer(False)", "No", key_display="n", id="confirm.no",
-                tooltip="Change nothing."),
+        Binding(
+            "n,escape",
+            "answer(False)",
+            "No",
+            key_display="n",
+            id="confirm.no",
+            tooltip="Change nothing.",
+        ),
     ]
 
     def __init__(self, question: str, detail: str = "") -> None:

@@ -29,8 +29,7 @@ class FormatChoice(RadioSet):
     """A RadioSet where ←/→ pick the format at once, and enter exports (as in the path)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "screen.export", "Export", id="export.submit",
-                tooltip="Write the file."),
+        Binding("enter", "screen.export", "Export", id="export.submit", tooltip="Write the file."),
     ]
 
     def action_next_button(self) -> None:
@@ -58,8 +57,13 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     ExportModal Button { margin-left: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel",
-                tooltip="Close without writing anything."),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="export.cancel",
+            tooltip="Close without writing anything.",
+        ),
     ]
 
     def __init__(self, default: Path) -> None:

@@ -24,8 +24,7 @@ class NoticeModal(ModalScreen[None]):
     NoticeModal Button { margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Close", id="notice.close",
-                tooltip="Close this message."),
+        Binding("escape,enter", "close", "Close", id="notice.close", tooltip="Close this message."),
     ]
 
     def __init__(self, title: str, message: str) -> None:

@@ -35,8 +35,13 @@ class AuditScreen(AppScreen):
 
     CSS_PATH = "audit.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("u", "undo", "Undo", id="audit.undo",
-                tooltip="Undo the highlighted action (asks first; says why if it can't)."),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            id="audit.undo",
+            tooltip="Undo the highlighted action (asks first; says why if it can't).",
+        ),
     ]
 
     def __init__(self) -> None:

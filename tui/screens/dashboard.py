@@ -38,14 +38,35 @@ class DashboardScreen(AppScreen):
 
     CSS_PATH = "dashboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "app.open('report')", "Report", id="dashboard.report",
-                tooltip="Open the FAM-12 report: families sharing a primary login email."),
-        Binding("slash", "app.open('search')", "Search", key_display="/",
-                id="dashboard.search", tooltip="Search families by email, or part of one."),
-        Binding("t", "app.open('tasks')", "Tasks", id="dashboard.tasks",
-                tooltip="Open the background tasks: running and finished FAM-12 reports."),
-        Binding("a", "app.open('audit')", "Audit", id="dashboard.audit",
-                tooltip="Open the audit log: who did what; undo from there."),
+        Binding(
+            "r",
+            "app.open('report')",
+            "Report",
+            id="dashboard.report",
+            tooltip="Open the FAM-12 report: families sharing a primary login email.",
+        ),
+        Binding(
+            "slash",
+            "app.open('search')",
+            "Search",
+            key_display="/",
+            id="dashboard.search",
+            tooltip="Search families by email, or part of one.",
+        ),
+        Binding(
+            "t",
+            "app.open('tasks')",
+            "Tasks",
+            id="dashboard.tasks",
+            tooltip="Open the background tasks: running and finished FAM-12 reports.",
+        ),
+        Binding(
+            "a",
+            "app.open('audit')",
+            "Audit",
+            id="dashboard.audit",
+            tooltip="Open the audit log: who did what; undo from there.",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,19 +74,22 @@ class DashboardScreen(AppScreen):
         yield Header()
         yield Static(
             f"Acting as {actor.name} <{actor.email}> · group {actor.user_group}",
-            id="actor", markup=False,
+            id="actor",
+            markup=False,
         )
         yield Static("Organizations", id="orgs-title")
-        yield FrameTable(ORG_COLUMNS, id="orgs", selectable=False,
-                         empty_text="Computing login-readiness…")
+        yield FrameTable(
+            ORG_COLUMNS, id="orgs", selectable=False, empty_text="Computing login-readiness…"
+        )
         yield Static("", id="orgs-note", markup=False)
         yield Static("Recent report tasks", id="recent-title")
-        yield FrameTable(TASK_COLUMNS, id="recent", selectable=False,
-                         empty_text="No report has run yet.")
+        yield FrameTable(
+            TASK_COLUMNS, id="recent", selectable=False, empty_text="No report has run yet."
+        )
         yield Static(
-            "r report · / search by email · t tasks · a audit log · ? every key\n"
-            + PALETTE_HINT,
-            id="start", markup=False,
+            "r report · / search by email · t tasks · a audit log · ? every key\n" + PALETTE_HINT,
+            id="start",
+            markup=False,
         )
         yield Footer()
 
@@ -116,9 +140,7 @@ def _org_rows(orgs: list[OrgReadiness]) -> pl.DataFrame:
             "merge": [str(o.by_action.get("merge", 0)) for o in orgs],
             "delete": [str(o.by_action.get("delete", 0)) for o in orgs],
             "review": [str(o.by_action.get("review", 0)) for o in orgs],
-            "ready": [
-                "yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs
-            ],
+            "ready": ["yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs],
         },
         schema=dict.fromkeys([c.key for c in ORG_COLUMNS], pl.String),
     )

@@ -55,10 +55,22 @@ class FamilyScreen(AppScreen):
 
     CSS_PATH = "family.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right,l", "tab(1)", "Next tab", key_display="→", id="family.next_tab",
-                tooltip="Show the next section (→ or l)."),
-        Binding("left,h", "tab(-1)", "Prev tab", key_display="←", id="family.prev_tab",
-                tooltip="Show the previous section (← or h)."),
+        Binding(
+            "right,l",
+            "tab(1)",
+            "Next tab",
+            key_display="→",
+            id="family.next_tab",
+            tooltip="Show the next section (→ or l).",
+        ),
+        Binding(
+            "left,h",
+            "tab(-1)",
+            "Prev tab",
+            key_display="←",
+            id="family.prev_tab",
+            tooltip="Show the previous section (← or h).",
+        ),
     ]
 
     def __init__(self, detail: FamilyDetail) -> None:
@@ -72,7 +84,8 @@ class FamilyScreen(AppScreen):
         yield Header()
         yield Static(
             f"#{d.family_id} {d.family_name or '(no name)'} · org {d.org_id} · {status}",
-            id="family-title", markup=False,
+            id="family-title",
+            markup=False,
         )
         yield Static(
             f"created {created} · {'has history' if d.has_history else 'no history'} · "
@@ -80,13 +93,15 @@ class FamilyScreen(AppScreen):
             f"enrollments {d.enrollments.height}, payments {d.payments.height} "
             f"({money_display(d.payments_total_cents)}), policies {d.policies.height}, "
             f"activity {d.activity.height}",
-            id="family-summary", markup=False,
+            id="family-summary",
+            markup=False,
         )
         with TabbedContent(id="sections"):
             for name, columns in SECTIONS.items():
                 with TabPane(name.capitalize(), id=name):
-                    yield FrameTable(columns, id=f"{name}-table", selectable=False,
-                                     empty_text=f"No {name}.")
+                    yield FrameTable(
+                        columns, id=f"{name}-table", selectable=False, empty_text=f"No {name}."
+                    )
                     if name == "payments":
                         yield Static(
                             f"Total {money_display(d.payments_total_cents)}",
@@ -131,7 +146,9 @@ def _person() -> pl.Expr:
 
 def _section_rows(d: FamilyDetail) -> dict[str, pl.DataFrame]:
     guardians = d.guardians.with_columns(
-        pl.when(pl.col("is_primary")).then(pl.lit("primary")).otherwise(pl.lit("secondary"))
+        pl.when(pl.col("is_primary"))
+        .then(pl.lit("primary"))
+        .otherwise(pl.lit("secondary"))
         .alias("role"),
         _person().alias("name"),
     )

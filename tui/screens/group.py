@@ -42,7 +42,8 @@ class GroupScreen(AppScreen):
         yield Header()
         yield Static(
             f"{self.email} · {org} · {group.get('families', 0)} families · {action}{invalid}",
-            id="group-title", markup=False,
+            id="group-title",
+            markup=False,
         )
         yield Static(str(group.get("reason", "")), id="group-reason", markup=False)
         yield FrameTable(FAMILY_COLUMNS, id="families")
@@ -63,8 +64,12 @@ def _family_rows(families: pl.DataFrame) -> pl.DataFrame:
     """Display strings for each family; counts read "stu 1 enr 1 pay 2 ($91.25) …"."""
     history = pl.format(
         "stu {} enr {} pay {} (${}) pol {} act {}",
-        "students", "enrollments", "payments", money_expr(pl.col("payments_total_cents")),
-        "policies", "activity",
+        "students",
+        "enrollments",
+        "payments",
+        money_expr(pl.col("payments_total_cents")),
+        "policies",
+        "activity",
     )
     return families.with_columns(
         pl.format("#{}", "family_id").alias("_id"),

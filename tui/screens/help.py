@@ -58,8 +58,14 @@ class HelpScreen(ModalScreen[None]):
 
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,f1", "close", "Close help", key_display="esc",
-                id="help.close", tooltip="Close help."),
+        Binding(
+            "escape,question_mark,f1",
+            "close",
+            "Close help",
+            key_display="esc",
+            id="help.close",
+            tooltip="Close help.",
+        ),
     ]
 
     def __init__(self, screen: Screen) -> None:

@@ -43,16 +43,39 @@ class ReportScreen(AppScreen):
 
     CSS_PATH = "report.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="report.filter",
-                tooltip="Type part of an email, an action or a family id to filter groups."),
-        Binding("s", "sort_next", "Sort", id="report.sort",
-                tooltip="Sort by the next column: email, families, recommendation, org."),
-        Binding("S", "sort_reverse", "Reverse", id="report.reverse",
-                tooltip="Reverse the sort order."),
-        Binding("e", "export", "Export", id="report.export",
-                tooltip="Save the report as CSV, XLSX or PDF (asks where)."),
-        Binding("down", "focus_table", "Groups", show=False, id="report.groups",
-                tooltip="Move from the filter box to the groups."),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            key_display="/",
+            id="report.filter",
+            tooltip="Type part of an email, an action or a family id to filter groups.",
+        ),
+        Binding(
+            "s",
+            "sort_next",
+            "Sort",
+            id="report.sort",
+            tooltip="Sort by the next column: email, families, recommendation, org.",
+        ),
+        Binding(
+            "S", "sort_reverse", "Reverse", id="report.reverse", tooltip="Reverse the sort order."
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            id="report.export",
+            tooltip="Save the report as CSV, XLSX or PDF (asks where).",
+        ),
+        Binding(
+            "down",
+            "focus_table",
+            "Groups",
+            show=False,
+            id="report.groups",
+            tooltip="Move from the filter box to the groups.",
+        ),
     ]
 
     def __init__(self, opened: tuple[Report, ExportMeta] | None = None) -> None:
@@ -68,10 +91,10 @@ class ReportScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Computing the FAM-12 report…", id="report-status", markup=False)
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False,
-                          id="report-progress")
-        yield Input(placeholder="Filter: part of an email, merge/delete/review, or #family id",
-                    id="filter")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="report-progress")
+        yield Input(
+            placeholder="Filter: part of an email, merge/delete/review, or #family id", id="filter"
+        )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
         yield Footer()
 
@@ -92,8 +115,7 @@ class ReportScreen(AppScreen):
         """
         worker = get_current_worker()
         handle = start_report_task(
-            self.ctx, on_progress=lambda done, total: self.post_message(
-                ReportProgress(done, total))
+            self.ctx, on_progress=lambda done, total: self.post_message(ReportProgress(done, total))
         )
         self.post_message(TaskStarted(handle))
         record = handle.wait(0.1)
@@ -148,8 +170,7 @@ class ReportScreen(AppScreen):
         shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         self.query_one("#report-status", Static).update(
-            f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · "
-            f"generated {stamp}"
+            f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · generated {stamp}"
         )
 
     @on(Input.Changed, "#filter")
@@ -191,8 +212,7 @@ class ReportScreen(AppScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def write_export(self, request: ExportRequest) -> None:
         assert self.report is not None
-        path = export_report(self.report, request.path, request.fmt, self.meta,
-                             force=request.force)
+        path = export_report(self.report, request.path, request.fmt, self.meta, force=request.force)
         self.post_message(ExportWritten(path))
 
     def on_export_written(self, message: ExportWritten) -> None:
@@ -202,6 +222,4 @@ class ReportScreen(AppScreen):
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:
         if self.report is not None:
-            self.app.push_screen(
-                GroupScreen(self.report, event.row["org_id"], event.row["email"])
-            )
+            self.app.push_screen(GroupScreen(self.report, event.row["org_id"], event.row["email"]))

@@ -36,10 +36,22 @@ class SearchScreen(AppScreen):
 
     CSS_PATH = "search.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_query", "Edit query", key_display="/", id="search.query",
-                tooltip="Go back to the email box."),
-        Binding("down", "focus_results", "Results", show=False, id="search.results",
-                tooltip="Move from the email box to the results."),
+        Binding(
+            "slash",
+            "focus_query",
+            "Edit query",
+            key_display="/",
+            id="search.query",
+            tooltip="Go back to the email box.",
+        ),
+        Binding(
+            "down",
+            "focus_results",
+            "Results",
+            show=False,
+            id="search.results",
+            tooltip="Move from the email box to the results.",
+        ),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -49,8 +61,7 @@ class SearchScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(self.initial, placeholder="Email address, or part of one", id="query")
-        yield Static("Type an email; exact matches come first.", id="search-status",
-                     markup=False)
+        yield Static("Type an email; exact matches come first.", id="search-status", markup=False)
         yield FrameTable(HIT_COLUMNS, id="hits", empty_text="No family matches.")
         yield Footer()
 

@@ -37,8 +37,13 @@ class TasksScreen(AppScreen):
 
     CSS_PATH = "tasks.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel_task", "Cancel task", id="tasks.cancel",
-                tooltip="Stop the highlighted running task (started in this session)."),
+        Binding(
+            "c",
+            "cancel_task",
+            "Cancel task",
+            id="tasks.cancel",
+            tooltip="Stop the highlighted running task (started in this session).",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -94,6 +99,7 @@ class TasksScreen(AppScreen):
 
 def task_rows(tasks: list[TaskRecord]) -> pl.DataFrame:
     """Display strings for the task table (also used by the dashboard's recent tasks)."""
+
     def orgs(t: TaskRecord) -> str:
         return ", ".join(t.org_names.get(o, f"Organization {o}") for o in t.org_ids)
 

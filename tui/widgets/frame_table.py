@@ -65,20 +65,55 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
         "frame-table--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.down",
-                tooltip="Move to the next row (j or ↓)."),
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.up",
-                tooltip="Move to the previous row (k or ↑)."),
-        Binding("g,home", "cursor_top", "Top", show=False, id="table.top",
-                tooltip="Jump to the first row (g or Home)."),
-        Binding("G,end", "cursor_bottom", "Bottom", show=False, id="table.bottom",
-                tooltip="Jump to the last row (G or End)."),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down",
-                tooltip="Move one screen down."),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up",
-                tooltip="Move one screen up."),
-        Binding("enter", "select", "Open", id="table.open",
-                tooltip="Open the highlighted row."),
+        Binding(
+            "down,j",
+            "cursor_down",
+            "Down",
+            show=False,
+            id="table.down",
+            tooltip="Move to the next row (j or ↓).",
+        ),
+        Binding(
+            "up,k",
+            "cursor_up",
+            "Up",
+            show=False,
+            id="table.up",
+            tooltip="Move to the previous row (k or ↑).",
+        ),
+        Binding(
+            "g,home",
+            "cursor_top",
+            "Top",
+            show=False,
+            id="table.top",
+            tooltip="Jump to the first row (g or Home).",
+        ),
+        Binding(
+            "G,end",
+            "cursor_bottom",
+            "Bottom",
+            show=False,
+            id="table.bottom",
+            tooltip="Jump to the last row (G or End).",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="table.page_down",
+            tooltip="Move one screen down.",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            show=False,
+            id="table.page_up",
+            tooltip="Move one screen up.",
+        ),
+        Binding("enter", "select", "Open", id="table.open", tooltip="Open the highlighted row."),
     ]
 
     cursor_row: reactive[int] = reactive(0, init=False)
@@ -121,8 +156,9 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.columns = columns
         self.empty_text = empty_text
         self.selectable = selectable
-        self.frame = pl.DataFrame({c.key: [] for c in columns}, schema=dict.fromkeys(
-            [c.key for c in columns], pl.String))
+        self.frame = pl.DataFrame(
+            {c.key: [] for c in columns}, schema=dict.fromkeys([c.key for c in columns], pl.String)
+        )
         self._natural: list[int] = [cell_len(c.label) for c in columns]
         self._widths: tuple[int, list[int]] = (-1, [])
 
