@@ -166,6 +166,9 @@ async def test_worker_failure_becomes_a_dialog(
         await press_settled(pilot, "r")
         assert isinstance(app.screen, NoticeModal)
         assert app.screen.message == "the report failed: the store changed; run the report again"
+        await press_settled(pilot, "escape")
+        status = app.screen.query_one("#report-status").render().plain
+        assert status == "The report failed; nothing to show."
 
 
 async def test_markup_in_names_shows_literally(app: FamtriageApp) -> None:

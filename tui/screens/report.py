@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.errors import FamtriageError
 from core.exports import ExportMeta, export_report
@@ -128,6 +128,12 @@ class ReportScreen(AppScreen):
             raise FamtriageError(f"the report failed: {record.error}")
         elif record.state != "running":
             self.post_message(TaskEnded(record))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """AppScreen's handler (Textual calls it too) shows the dialog; this clears up."""
+        if event.state == WorkerState.ERROR and event.worker.group == "report":
+            self.query_one("#report-progress", ProgressBar).display = False
+            self.query_one("#report-status", Static).update("The report failed; nothing to show.")
 
     def on_task_started(self, message: TaskStarted) -> None:
         self.famtriage.running[message.handle.task_id] = message.handle
