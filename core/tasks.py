@@ -136,7 +136,7 @@ def _save_frames(task_id: int, report: Report) -> None:
     folder = tasks_dir() / str(task_id)
     for name in _FRAMES:
         with private_target(folder / f"{name}.parquet") as tmp:
-            getattr(report, name).write_parquet(tmp)
+            getattr(report, name).write_parquet(tmp, compression="lz4")
 
 
 def _begin(

@@ -128,8 +128,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tui.cli_exports import check_output, run_report, write_report
 
     check_output(args)
-    report, meta = run_report(args)
-    return write_report(report, meta, args)
+    report, meta, keeping = run_report(args)
+    try:
+        return write_report(report, meta, args)
+    finally:
+        if keeping is not None:
+            keeping.join()
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli import EXIT_OK, add_command, as_json, context, opt, progress
+
+if TYPE_CHECKING:
+    from core.exports import ExportMeta
+    from core.report import Report
 
 BINARY = ("xlsx", "pdf")
 
@@ -36,11 +42,12 @@ def add_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size")
 
 
-def run_report(args: argparse.Namespace):
+def run_report(args: argparse.Namespace) -> tuple[Report, ExportMeta, threading.Thread | None]:
     """The report for `report`: from --from DIR, or from the store and then recorded as a
     finished task (a folder's report belongs to no store, so it is not kept).
 
-    Returns the report and the metadata its files print (organizations, staff).
+    Returns the report, the metadata its files print (organizations, staff) and the
+    thread keeping the task, which writes while the caller prints (join it before exit).
     """
     from core.exports import ExportMeta
 
@@ -50,15 +57,16 @@ def run_report(args: argparse.Namespace):
 
         report = report_from_export(args.from_dir, args.scope, opt(args, "org"))
         org_ids = sorted(report.families["org_id"].unique().to_list())
-        return report, ExportMeta({o: f"Organization {o}" for o in org_ids}, None)
+        return report, ExportMeta({o: f"Organization {o}" for o in org_ids}, None), None
     from core.reporting import report_for_context
 
     ctx = context(args)
     with progress("FAM-12 report") as on_progress:
         report = report_for_context(ctx, args.scope, on_progress)
     meta = ExportMeta(ctx.org_names(), ctx.actor.email)
-    _record(report, meta, time.monotonic() - started)
-    return report, meta
+    keeping = threading.Thread(target=_record, args=(report, meta, time.monotonic() - started))
+    keeping.start()
+    return report, meta, keeping
 
 
 def _record(report, meta, duration_s: float) -> None:

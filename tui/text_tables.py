@@ -89,13 +89,13 @@ def report_text(report: Report) -> str:
             separator=" ",
         ).alias("line"),
     )
-    out = pl.concat([heads, lines]).sort("_g", "_r")["line"]
     summary = (
         f"FAM-12 ({report.scope}): {report.groups.height} groups, "
         f"{report.families.height} families; "
         f"{report.possible.height} possible-same-person sets (see --format json)\n"
     )
-    return "\n".join(out.to_list()) + "\n" + summary
+    ordered = pl.concat([heads, lines]).sort("_g", "_r")["line"]
+    return pl.concat([ordered, pl.Series([summary])]).str.join("\n").item()
 
 
 def plan_text(report: Report) -> str:
