@@ -13,7 +13,6 @@ and prints wall time, peak memory (RSS) and the famtriage/DuckDB ratio.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import subprocess
 import sys

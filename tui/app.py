@@ -1,10 +1,100 @@
-"""Placeholder until the Textual app lands."""
+"""The famtriage terminal app: global keys, navigation between screens, errors.
+
+Screens live in tui/screens (one module each); this module only knows how to open
+them, after asking core whether the acting staff member may.
+"""
 
 from __future__ import annotations
 
+import os
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import BindingType
+
+from core.access import require_view
 from core.context import Context
+from core.errors import FamtriageError, PermissionDenied
+from core.family import family_detail
+from tui.commands import FamtriageCommands
+from tui.keys import HELP, QUIT
+from tui.modals.notice import NoticeModal
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.family import FamilyScreen
+from tui.screens.help import HelpScreen
+from tui.screens.report import ReportScreen
+from tui.screens.search import SearchScreen
+
+SCREENS_BY_VIEW = {"report": ReportScreen, "search": SearchScreen}
+
+
+class FamtriageApp(App[int]):
+    """Find and resolve families that share a login email, keyboard first."""
+
+    TITLE = "famtriage"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = {FamtriageCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [HELP, QUIT]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"  # over SSH every animation is a delay
+
+    def on_mount(self) -> None:
+        self.push_screen(DashboardScreen())
+
+    def action_open(self, view: str) -> None:
+        """Open a screen by name, or say why the acting staff member may not."""
+        if view == "dashboard":
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
+            return
+        if not self._allowed(view):
+            return
+        screen_type = SCREENS_BY_VIEW[view]
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
+
+    def open_family(self, family_id: int) -> None:
+        """Load the family now (small, fast) so a refusal shows instead of a screen."""
+        if not self._allowed("family"):
+            return
+        try:
+            detail = family_detail(self.ctx, family_id)
+        except FamtriageError as exc:
+            self.show_error(exc)
+            return
+        self.push_screen(FamilyScreen(detail))
+
+    def _allowed(self, view: str) -> bool:
+        try:
+            require_view(self.ctx.actor, view)
+        except PermissionDenied as exc:
+            self.show_error(exc)
+            return False
+        return True
+
+    def show_error(self, error: BaseException) -> None:
+        """The one place an error becomes a dialog; the engine's own messages say why."""
+        if isinstance(error, PermissionDenied):
+            title = "Not permitted"
+        elif isinstance(error, FamtriageError):
+            title = "Refused"
+        else:
+            title = f"Unexpected error ({type(error).__name__})"
+        self.push_screen(NoticeModal(title, str(error)))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.screen))
 
 
 def run_app(ctx: Context) -> int:
-    print("The terminal app is being built; the CLI is complete: famtriage --help")
+    """Called by `famtriage` with no command."""
+    FamtriageApp(ctx).run()
     return 0

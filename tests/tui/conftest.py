@@ -1,0 +1,65 @@
+"""Fixtures for the app: sample-data apps for two staff members, a fixed report time,
+and one 100 000-group store per session."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from core import demo
+from core.context import Context
+from core.export_reader import in_memory, type_tables
+from core.importer import import_tables
+from core.reporting import report_for_context
+from core.store import Store
+from tui.app import FamtriageApp
+
+FIXED_TIME = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+HISTORY_TABLES = ("students", "enrollments", "payments", "policies", "activity")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_report_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports say when they were generated; snapshots need the same moment every run."""
+
+    def fixed(ctx: Context, scope: str = "primary"):
+        return dataclasses.replace(report_for_context(ctx, scope), generated_at=FIXED_TIME)
+
+    monkeypatch.setattr("tui.screens.report.report_for_context", fixed)
+
+
+@pytest.fixture
+def app(ctx: Context) -> FamtriageApp:
+    """The app on the sample data, as its Admin."""
+    return FamtriageApp(ctx)
+
+
+@pytest.fixture
+def desk_app(store: Store) -> FamtriageApp:
+    """The app as Front Desk staff, who may only view families."""
+    return FamtriageApp(Context.open(store, "desk@riverside.test"))
+
+
+@pytest.fixture(scope="session")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 000 families in pairs sharing a primary email: exactly 100 000 FAM-12 groups.
+
+    History tables are left empty: the test is about the table's size, and the import
+    stays a few seconds.
+    """
+    tables = demo.synthetic(200_000, seed=5, dup_rate=0.0, orgs=1)
+    for name in HISTORY_TABLES:
+        tables[name] = tables[name].clear()
+    pair = pl.format("pair{}@example.test", (pl.col("family_id") - 1) // 2)
+    tables["guardians"] = tables["guardians"].with_columns(
+        pl.when(pl.col("is_primary")).then(pair).otherwise(pl.col("email")).alias("email")
+    )
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    store = Store.open(path)
+    import_tables(store, type_tables(in_memory(tables), validate=False))
+    store.engine.dispose()
+    return path

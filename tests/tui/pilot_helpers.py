@@ -1,0 +1,23 @@
+"""Helpers for Pilot tests (imported by the test modules beside this file)."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for every worker and the messages they post; freeze cursors for snapshots."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
+async def press_settled(pilot: Pilot, *keys: str) -> None:
+    """Settle, then press each key and settle again (workers it starts finish)."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)

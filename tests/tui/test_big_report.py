@@ -1,0 +1,34 @@
+"""The report screen stays usable on 100 000 groups (correctness, not timing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pilot_helpers import press_settled
+
+from core.context import Context
+from core.store import Store
+from tui.app import FamtriageApp
+from tui.screens.report import ReportScreen
+from tui.widgets.frame_table import FrameTable
+
+
+async def test_report_opens_and_scrolls_to_the_end(big_db: Path) -> None:
+    app = FamtriageApp(Context.open(Store.open(big_db)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r")
+        assert isinstance(app.screen, ReportScreen)
+        groups = app.screen.query_one("#groups", FrameTable)
+        assert groups.row_count == 100_000
+        await pilot.press("G")
+        await pilot.pause()
+        assert groups.cursor_row == 99_999
+        assert groups.scroll_offset.y == groups.max_scroll_y
+        last_email = groups.frame["email"][-1]
+        bottom = groups.scrollable_content_region.height - 1
+        assert last_email in "".join(s.text for s in groups.render_line(bottom))
+        await pilot.press("pageup", "k", "g")
+        assert groups.cursor_row == 0 and groups.scroll_offset.y == 0
+        await pilot.press("slash", *"pair99999@")
+        await pilot.pause()
+        assert groups.row_count == 1

@@ -1,0 +1,182 @@
+"""Pilot tests of every key path: dashboard → report → group → family, search, help,
+palette, permissions and errors."""
+
+from __future__ import annotations
+
+import pytest
+from pilot_helpers import press_settled, settle
+from textual.command import CommandPalette
+
+from core.errors import Conflict
+from tui.app import FamtriageApp
+from tui.modals.notice import NoticeModal
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.family import FamilyScreen
+from tui.screens.group import GroupScreen
+from tui.screens.help import HelpScreen
+from tui.screens.report import ReportScreen
+from tui.screens.search import SearchScreen
+from tui.widgets.frame_table import FrameTable
+
+
+def table(app: FamtriageApp, selector: str) -> FrameTable:
+    return app.screen.query_one(selector, FrameTable)
+
+
+async def test_dashboard_shows_orgs_and_actor(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        orgs = table(app, "#orgs")
+        assert orgs.row_count == 2
+        assert orgs.frame["left"].to_list() == ["6", "4"]
+        actor = app.screen.query_one("#actor").render().plain
+        assert "admin@famtriage.test" in actor and "Admin" in actor
+
+
+async def test_report_group_family_and_back(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r")
+        assert isinstance(app.screen, ReportScreen)
+        assert table(app, "#groups").row_count == 10
+        await pilot.press("slash", *"jane", "enter")
+        await settle(pilot)
+        groups = table(app, "#groups")
+        assert groups.row_count == 1 and groups.has_focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupScreen)
+        assert table(app, "#families").frame["family_id"].to_list() == [1001, 1002, 1003]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FamilyScreen)
+        assert app.screen.detail.family_id == 1001
+        await pilot.press("right", "right", "right")
+        assert app.screen.query_one("TabbedContent").active == "payments"
+        assert table(app, "#payments-table").row_count == 6
+        await pilot.press("l", "h", "h")
+        assert app.screen.query_one("TabbedContent").active == "enrollments"
+        await pilot.press("escape", "escape", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("escape")  # nothing under the dashboard
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_report_moves_and_sorts(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r")
+        groups = table(app, "#groups")
+        await pilot.press("j", "j", "down")
+        assert groups.cursor_row == 3
+        await pilot.press("k")
+        assert groups.cursor_row == 2
+        await pilot.press("G")
+        assert groups.cursor_row == 9
+        await pilot.press("g")
+        assert groups.cursor_row == 0
+        await pilot.press("s")  # by families, fewest first
+        assert groups.frame["families"][0] == 2
+        await pilot.press("S")
+        assert groups.frame["families"].to_list()[:2] == [4, 3]
+        status = app.screen.query_one("#report-status").render().plain
+        assert "sorted by families ↓" in status and "2026-01-15 09:30" in status
+
+
+async def test_search_as_you_type_then_open(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"jane.doe@example.com")
+        await settle(pilot)
+        hits = table(app, "#hits")
+        assert hits.frame["family_id"].to_list()[:3] == [1001, 1002, 1003]
+        assert set(hits.frame["match"].to_list()) == {"exact"}
+        await pilot.press("enter", "j", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FamilyScreen)
+        assert app.screen.detail.family_id == 1002
+
+
+async def test_help_lists_the_screen_keys(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = table(app, "#help-keys").frame
+        names = rows["name"].to_list()
+        for name in ("Filter", "Sort", "Reverse", "Back", "Help", "Quit", "Down", "Bottom"):
+            assert name in names
+        assert "↓ / j" in rows["key"].to_list()
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReportScreen)
+
+
+async def test_palette_opens_screens_and_runs_actions(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"FAM-12 report")
+        await pilot.pause(0.2)  # the palette searches asynchronously
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.press("ctrl+p", *"Reverse")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "↓" in app.screen.query_one("#report-status").render().plain
+
+
+async def test_no_permission_says_why(desk_app: FamtriageApp) -> None:
+    async with desk_app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        note = desk_app.screen.query_one("#orgs-note").render().plain
+        assert "reports.fam12" in note
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(desk_app.screen, NoticeModal)
+        assert "reports.fam12" in desk_app.screen.message
+        assert "grant" in desk_app.screen.message
+        await pilot.press("escape")
+        assert isinstance(desk_app.screen, DashboardScreen)
+        await pilot.press("slash")  # Front Desk may search
+        assert isinstance(desk_app.screen, SearchScreen)
+
+
+async def test_worker_failure_becomes_a_dialog(
+    app: FamtriageApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(ctx, scope="primary"):
+        raise Conflict("the store changed; run the report again")
+
+    monkeypatch.setattr("tui.screens.report.report_for_context", refuse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "r")
+        assert isinstance(app.screen, NoticeModal)
+        assert app.screen.message == "the store changed; run the report again"
+
+
+async def test_markup_in_names_shows_literally(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"eve.brackets")
+        await settle(pilot)
+        hits = table(app, "#hits")
+        assert hits.frame["_name"][0] == "[bold red]Brackets[/] Family"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        title = app.screen.query_one("#family-title").render().plain
+        assert "[bold red]Brackets[/] Family" in title
+        guardians = table(app, "#guardians-table")
+        line = "".join(s.text for s in guardians.render_line(1))
+        assert "[link=x]Eve[/link]" in line
+
+
+async def test_q_quits(app: FamtriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

@@ -1,0 +1,67 @@
+"""SVG snapshots of each screen at 80×24 on the sample data (one class per screen).
+
+Deterministic: the report time is fixed (conftest), workers are awaited and input
+cursors do not blink. Update with `pytest tests/tui --snapshot-update` and review.
+"""
+
+from __future__ import annotations
+
+from pilot_helpers import press_settled
+from textual.pilot import Pilot
+
+from tui.app import FamtriageApp
+
+SIZE = (80, 24)
+
+
+def keys(*presses: str):
+    """A run_before that presses keys, settling (workers done) after each one."""
+
+    async def run(pilot: Pilot) -> None:
+        await press_settled(pilot, *presses)
+
+    return run
+
+
+class TestDashboard:
+    def test_admin(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys())
+
+    def test_front_desk_without_report_permission(self, snap_compare, desk_app) -> None:
+        assert snap_compare(desk_app, terminal_size=SIZE, run_before=keys("r"))
+
+
+class TestReport:
+    def test_groups(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("r"))
+
+    def test_filtered_and_sorted(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("r", "slash", *"merge", "enter", "s", "S")
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
+
+    def test_group(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "j", "enter"))
+
+
+class TestFamily:
+    def test_guardians(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("r", "j", "j", "enter", "enter")
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
+
+    def test_payments(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("r", "j", "j", "enter", "enter", "right", "right", "right")
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
+
+    def test_markup_like_names_show_literally(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("slash", *"eve.brackets", "down", "enter")
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
+
+
+class TestSearch:
+    def test_results(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("slash", *"miller"))
+
+
+class TestHelp:
+    def test_report_keys(self, snap_compare, app: FamtriageApp) -> None:
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "question_mark"))

@@ -1,0 +1,42 @@
+"""What every famtriage screen shares: going back, the session, and worker errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core.context import Context
+from tui.keys import BACK
+
+if TYPE_CHECKING:
+    from tui.app import FamtriageApp
+
+
+class AppScreen(Screen[None]):
+    """A full screen of the app; escape goes back unless this is the first screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [BACK]
+
+    @property
+    def famtriage(self) -> FamtriageApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def ctx(self) -> Context:
+        return self.famtriage.ctx
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return len(self.app.screen_stack) > 2  # the default screen, then the dashboard
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers run with exit_on_error=False: their failures end up here, as a dialog."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.famtriage.show_error(event.worker.error)

@@ -1,0 +1,105 @@
+"""The first screen: who is acting, and how far each organization is from login-ready."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+
+from core.access import require_view
+from core.errors import PermissionDenied
+from core.readiness import OrgReadiness, readiness
+from tui.keys import PALETTE_HINT
+from tui.messages import ReadinessReady
+from tui.screens.base import AppScreen
+from tui.widgets.frame_table import Column, FrameTable
+
+ORG_COLUMNS = [
+    Column("org", "Org", right=True),
+    Column("name", "Organization", flex=True),
+    Column("families", "Families", right=True),
+    Column("left", "Groups left", right=True),
+    Column("merge", "Merge", right=True),
+    Column("delete", "Delete", right=True),
+    Column("review", "Review", right=True),
+    Column("ready", "Login-ready", max_width=14),
+]
+
+
+class DashboardScreen(AppScreen):
+    """Organizations with their FAM-12 groups left and login-readiness."""
+
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "app.open('report')", "Report", id="dashboard.report",
+                tooltip="Open the FAM-12 report: families sharing a primary login email."),
+        Binding("slash", "app.open('search')", "Search", key_display="/",
+                id="dashboard.search", tooltip="Search families by email, or part of one."),
+    ]
+
+    def compose(self) -> ComposeResult:
+        actor = self.ctx.actor
+        yield Header()
+        yield Static(
+            f"Acting as {actor.name} <{actor.email}> · group {actor.user_group}",
+            id="actor", markup=False,
+        )
+        yield Static("Organizations", id="orgs-title")
+        yield FrameTable(ORG_COLUMNS, id="orgs", selectable=False,
+                         empty_text="Computing login-readiness…")
+        yield Static("", id="orgs-note", markup=False)
+        yield Static(
+            "r opens the FAM-12 report · / searches by email · ? lists every key\n"
+            + PALETTE_HINT,
+            id="start", markup=False,
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Dashboard"
+        try:
+            require_view(self.ctx.actor, "readiness")
+        except PermissionDenied as exc:
+            self.query_one("#orgs", FrameTable).display = False
+            self.query_one("#orgs-note", Static).update(
+                f"Login-readiness needs the FAM-12 permission: {exc}"
+            )
+            return
+        self.load_readiness()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
+    def load_readiness(self) -> None:
+        self.post_message(ReadinessReady(readiness(self.ctx)))
+
+    def on_readiness_ready(self, message: ReadinessReady) -> None:
+        table = self.query_one("#orgs", FrameTable)
+        table.empty_text = "No organization is in view."
+        table.show(_org_rows(message.orgs))
+        ready = sum(o.ready for o in message.orgs)
+        self.query_one("#orgs-note", Static).update(
+            f"{ready} of {len(message.orgs)} organization(s) login-ready. "
+            "Login-ready: no login email (on any guardian) is shared by two families."
+        )
+        table.focus()
+
+
+def _org_rows(orgs: list[OrgReadiness]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "org": [str(o.org_id) for o in orgs],
+            "name": [o.name for o in orgs],
+            "families": [f"{o.families:,}" for o in orgs],
+            "left": [f"{o.groups_left:,}" for o in orgs],
+            "merge": [str(o.by_action.get("merge", 0)) for o in orgs],
+            "delete": [str(o.by_action.get("delete", 0)) for o in orgs],
+            "review": [str(o.by_action.get("review", 0)) for o in orgs],
+            "ready": [
+                "yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs
+            ],
+        },
+        schema=dict.fromkeys([c.key for c in ORG_COLUMNS], pl.String),
+    )

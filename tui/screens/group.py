@@ -1,0 +1,75 @@
+"""One FAM-12 group: its recommendation, why, and the families it holds."""
+
+from __future__ import annotations
+
+import polars as pl
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, Static
+
+from core.formatting import money_expr
+from core.report import Report
+from core.report_view import group_families, group_row
+from tui.screens.base import AppScreen
+from tui.widgets.frame_table import Column, FrameTable
+
+FAMILY_COLUMNS = [
+    Column("role", "Role", max_width=8),
+    Column("_id", "Family", right=True),
+    Column("family_name", "Name", max_width=20),
+    Column("primary_guardian", "Guardian", max_width=18),
+    Column("_created", "Created", max_width=10),
+    Column("_history", "History", flex=True),
+]
+
+
+class GroupScreen(AppScreen):
+    """The families sharing one login email, survivor first; Enter opens a family."""
+
+    CSS_PATH = "group.tcss"
+
+    def __init__(self, report: Report, org_id: int, email: str) -> None:
+        super().__init__()
+        self.report = report
+        self.org_id = org_id
+        self.email = email
+
+    def compose(self) -> ComposeResult:
+        group = group_row(self.report, self.org_id, self.email) or {}
+        org = self.ctx.org_names().get(self.org_id, f"Organization {self.org_id}")
+        action = str(group.get("action", "")).upper()
+        invalid = "" if group.get("email_valid", True) else " · not a valid address"
+        yield Header()
+        yield Static(
+            f"{self.email} · {org} · {group.get('families', 0)} families · {action}{invalid}",
+            id="group-title", markup=False,
+        )
+        yield Static(str(group.get("reason", "")), id="group-reason", markup=False)
+        yield FrameTable(FAMILY_COLUMNS, id="families")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "FAM-12 group"
+        table = self.query_one("#families", FrameTable)
+        table.show(_family_rows(group_families(self.report, self.org_id, self.email)))
+        table.focus()
+
+    @on(FrameTable.Selected, "#families")
+    def _open_family(self, event: FrameTable.Selected) -> None:
+        self.famtriage.open_family(event.row["family_id"])
+
+
+def _family_rows(families: pl.DataFrame) -> pl.DataFrame:
+    """Display strings for each family; counts read "stu 1 enr 1 pay 2 ($91.25) …"."""
+    history = pl.format(
+        "stu {} enr {} pay {} (${}) pol {} act {}",
+        "students", "enrollments", "payments", money_expr(pl.col("payments_total_cents")),
+        "policies", "activity",
+    )
+    return families.with_columns(
+        pl.format("#{}", "family_id").alias("_id"),
+        pl.col("created_at").dt.strftime("%Y-%m-%d").fill_null("").alias("_created"),
+        history.alias("_history"),
+        pl.col("family_name").fill_null(""),
+        pl.col("primary_guardian").fill_null(""),
+    )

@@ -1,0 +1,268 @@
+"""A read-only table over a polars frame that renders only the rows on screen.
+
+Textual's DataTable measures every cell it is given, so 100 000 rows freeze the UI
+for seconds. This widget uses the line API instead (as Toolong does): it sets a
+virtual size and, in `render_line`, fetches just the visible rows from the frame.
+Cells are plain strings in Segments, never markup: customer data shows literally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+GAP = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """A displayed column: `key` names a String column of the frame given to `show`."""
+
+    key: str
+    label: str
+    max_width: int = 40
+    flex: bool = False
+    """Takes the width the other columns leave (at least `max_width` is not a cap)."""
+    right: bool = False
+
+
+class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows of a polars frame with a cursor; posts Highlighted and Selected messages.
+
+    Inherits no scrolling keys: ←/→ stay free for the screen (the family tabs use them).
+    """
+
+    DEFAULT_CSS = """
+    FrameTable {
+        height: 1fr;
+        overflow-x: hidden;
+        background: $surface;
+        & > .frame-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .frame-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .frame-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: bold;
+        }
+        & > .frame-table--empty { color: $text-muted; text-style: italic; }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "frame-table--header",
+        "frame-table--cursor",
+        "frame-table--empty",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="table.down",
+                tooltip="Move to the next row (j or ↓)."),
+        Binding("up,k", "cursor_up", "Up", show=False, id="table.up",
+                tooltip="Move to the previous row (k or ↑)."),
+        Binding("g,home", "cursor_top", "Top", show=False, id="table.top",
+                tooltip="Jump to the first row (g or Home)."),
+        Binding("G,end", "cursor_bottom", "Bottom", show=False, id="table.bottom",
+                tooltip="Jump to the last row (G or End)."),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down",
+                tooltip="Move one screen down."),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up",
+                tooltip="Move one screen up."),
+        Binding("enter", "select", "Open", id="table.open",
+                tooltip="Open the highlighted row."),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to `index` (a row of the frame last shown)."""
+
+        def __init__(self, table: FrameTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> FrameTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter (or a second click) on row `index`; `row` holds all its columns."""
+
+        def __init__(self, table: FrameTable, index: int, row: dict[str, Any]) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> FrameTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: list[Column],
+        *,
+        empty_text: str = "Nothing to show.",
+        selectable: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.columns = columns
+        self.empty_text = empty_text
+        self.selectable = selectable
+        self.frame = pl.DataFrame({c.key: [] for c in columns}, schema=dict.fromkeys(
+            [c.key for c in columns], pl.String))
+        self._natural: list[int] = [cell_len(c.label) for c in columns]
+        self._widths: tuple[int, list[int]] = (-1, [])
+
+    @property
+    def row_count(self) -> int:
+        return self.frame.height
+
+    def show(self, frame: pl.DataFrame, cursor: int = 0) -> None:
+        """Display `frame` (its column keys hold display strings); other columns ride along."""
+        self.frame = frame
+        self._natural = [
+            max(cell_len(c.label), int(frame[c.key].str.len_chars().max() or 0))
+            for c in self.columns
+        ]
+        self._widths = (-1, [])
+        self.virtual_size = Size(0, frame.height + 1)
+        self.cursor_row = max(0, min(cursor, frame.height - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def current_row(self) -> dict[str, Any] | None:
+        if not self.frame.height:
+            return None
+        return self.frame.row(self.cursor_row, named=True)
+
+    # -- layout and rendering ---------------------------------------------------------
+
+    def _column_widths(self, width: int) -> list[int]:
+        if self._widths[0] == width:
+            return self._widths[1]
+        widths = [
+            min(n, c.max_width) if not c.flex else 0
+            for n, c in zip(self._natural, self.columns, strict=True)
+        ]
+        flex = [i for i, c in enumerate(self.columns) if c.flex]
+        spare = width - sum(widths) - GAP * (len(widths) - 1)
+        for i in flex:
+            widths[i] = max(cell_len(self.columns[i].label), spare // len(flex))
+        self._widths = (width, widths)
+        return widths
+
+    def _cells(self, values: list[str], style: Style, width: int) -> Strip:
+        widths = self._column_widths(width)
+        segments: list[Segment] = []
+        for n, (value, cw, col) in enumerate(zip(values, widths, self.columns, strict=True)):
+            text = value.replace("\n", " ")
+            if cell_len(text) > cw:
+                text = set_cell_size(text, max(cw - 1, 0)) + "…" if cw else ""
+            pad = " " * (cw - cell_len(text))
+            text = pad + text if col.right else text + pad
+            segments.append(Segment(text + (" " * GAP if n < len(widths) - 1 else ""), style))
+        return Strip(segments).crop_extend(0, width, style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("frame-table--header")
+            return self._cells([c.label for c in self.columns], style, width)
+        index = self.scroll_offset.y + y - 1
+        if index >= self.frame.height:
+            if index == 0 and self.empty_text:
+                style = base + self.get_component_rich_style("frame-table--empty")
+                return Strip([Segment(self.empty_text, style)]).crop_extend(0, width, style)
+            return Strip.blank(width, base)
+        row = self.frame.row(index, named=True)
+        values = ["" if row[c.key] is None else str(row[c.key]) for c in self.columns]
+        style = base
+        if index == self.cursor_row:
+            style = base + self.get_component_rich_style("frame-table--cursor")
+        return self._cells(values, style, width)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A table whose rows open nothing does not offer Enter in the footer or help."""
+        return self.selectable if action == "select" else True
+
+    # -- cursor -----------------------------------------------------------------------
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.frame.height:
+            self.post_message(self.Highlighted(self, new))
+
+    def _scroll_to_cursor(self) -> None:
+        row, top, page = self.cursor_row, self.scroll_offset.y, self._page
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + page:
+            self.scroll_to(y=row - page + 1, animate=False, immediate=True)
+
+    def _move_to(self, row: int) -> None:
+        if self.frame.height:
+            self.cursor_row = max(0, min(row, self.frame.height - 1))
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor_row - 1)
+
+    def action_cursor_top(self) -> None:
+        self._move_to(0)
+
+    def action_cursor_bottom(self) -> None:
+        self._move_to(self.frame.height - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor_row + self._page)
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor_row - self._page)
+
+    def action_select(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.post_message(self.Selected(self, self.cursor_row, row))
+
+    def _on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y - 1
+        if event.y < 1 or index >= self.frame.height:
+            return
+        if index == self.cursor_row and event.chain >= 2:
+            self.action_select()
+        self._move_to(index)
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.refresh()  # the cursor row is drawn brighter while the table has focus
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.refresh()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._widths = (-1, [])
+        self._scroll_to_cursor()
