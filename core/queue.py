@@ -68,6 +68,11 @@ def pick(order: list[GroupKey], want: GroupKey | None, hint: int = 0) -> int | N
     return min(max(hint, 0), len(order) - 1)
 
 
+def step_index(count: int, index: int, delta: int) -> int:
+    """Next/previous wrap around: after the last group comes the first again."""
+    return (index + delta) % count if count else 0
+
+
 def find_group(order: list[GroupKey], text: str) -> int | None:
     """Jump by email: the group whose login email is `text` (normalized like every
     login), else the first whose email contains it."""

@@ -22,10 +22,11 @@ from tui.modals.notice import NoticeModal
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.family import FamilyScreen
 from tui.screens.help import HelpScreen
+from tui.screens.queue import QueueScreen
 from tui.screens.report import ReportScreen
 from tui.screens.search import SearchScreen
 
-SCREENS_BY_VIEW = {"report": ReportScreen, "search": SearchScreen}
+SCREENS_BY_VIEW = {"report": ReportScreen, "search": SearchScreen, "queue": QueueScreen}
 
 
 class FamtriageApp(App[int]):

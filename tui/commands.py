@@ -21,6 +21,7 @@ VIEWS = {
     "dashboard": ("Dashboard", "Organizations, FAM-12 groups left and login-readiness."),
     "report": ("FAM-12 report", "Families sharing a primary login email, with what to do."),
     "search": ("Search families", "Every family with an email (or part of one)."),
+    "queue": ("Resolution queue", "Resolve FAM-12 groups one at a time, in two keys each."),
 }
 """Screens the palette can open → (name, what it shows)."""
 

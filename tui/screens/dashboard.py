@@ -39,6 +39,8 @@ class DashboardScreen(AppScreen):
                 tooltip="Open the FAM-12 report: families sharing a primary login email."),
         Binding("slash", "app.open('search')", "Search", key_display="/",
                 id="dashboard.search", tooltip="Search families by email, or part of one."),
+        Binding("w", "app.open('queue')", "Work queue", id="dashboard.queue",
+                tooltip="Resolve FAM-12 groups one at a time, starting with the first left."),
     ]
 
     def compose(self) -> ComposeResult:
@@ -53,7 +55,8 @@ class DashboardScreen(AppScreen):
                          empty_text="Computing login-readiness…")
         yield Static("", id="orgs-note", markup=False)
         yield Static(
-            "r opens the FAM-12 report · / searches by email · ? lists every key\n"
+            "w works through the queue · r opens the FAM-12 report · / searches by email · "
+            "? lists every key\n"
             + PALETTE_HINT,
             id="start", markup=False,
         )
