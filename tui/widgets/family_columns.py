@@ -34,6 +34,10 @@ ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """Label → the report fields its line shows (a line is highlighted if any differs)."""
 
+LABEL_WIDTH = 13
+MIN_WIDTH = 20
+MAX_SIDE_BY_SIDE = 5
+
 ROLE_LABELS = {
     "survivor": "KEEP (survivor)",
     "merge": "merge into survivor",
@@ -80,9 +84,7 @@ class FamilyColumns(HorizontalScroll, can_focus=False):
     DEFAULT_CSS = """
     FamilyColumns { height: auto; max-height: 17; }
     FamilyColumns > .labels { width: 13; height: auto; color: $text-muted; padding-top: 1; }
-    FamilyColumns > .family {
-        width: 1fr; min-width: 24; height: auto; border: round $panel; padding: 0 1;
-    }
+    FamilyColumns > .family { height: auto; border: round $panel; padding: 0 1; }
     FamilyColumns > .family.-selected { border: heavy $accent; }
     """
 
@@ -97,7 +99,21 @@ class FamilyColumns(HorizontalScroll, can_focus=False):
             Static(column_text(row, group.differ), classes="family", markup=False)
             for row in group.families.iter_rows(named=True)
         )
+        self._fit()
         self.select(selected)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Share the width among up to five columns; from the sixth on, scroll."""
+        columns = list(self.query(".family"))
+        if not columns:
+            return
+        room = self.size.width - LABEL_WIDTH
+        width = max(MIN_WIDTH, room // min(len(columns), MAX_SIDE_BY_SIDE))
+        for column in columns:
+            column.styles.width = width
 
     def select(self, index: int) -> None:
         """Mark the selected family and scroll it into view."""
