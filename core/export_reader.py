@@ -170,8 +170,10 @@ def _collect_problems(source: Source, raw: pl.DataFrame, checks: list, problems:
             for field, present, _ in checks
             if field.required
         ]
-    ).with_row_index("_row")
-    for name in flags.columns[1:]:
+    )
+    found = [name for name, hit in flags.select(pl.all().any()).row(0, named=True).items() if hit]
+    flags = flags.select(found).with_row_index("_row")
+    for name in found:
         kind, column = name.split(":", 1)
         rows = flags.filter(pl.col(name))["_row"].head(MAX_PROBLEMS).to_list()
         field = tablespec.IMPORT_SPECS[source.table]

@@ -38,4 +38,4 @@ def report_from_export(path: Path, scope: str = "primary", org: int | None = Non
         for name, frame in tables.items()
     }
     orgs = None if org is None else [org]
-    return build_report(candidates, frames.family_stats(only), scope, orgs)
+    return build_report(candidates, frames.family_stats(only), scope, orgs, narrowed=True)

@@ -15,16 +15,7 @@ from core.emails import normalize_series
 from core.errors import Conflict
 from core.export_reader import read_export
 from core.store import Bulk, Store
-
-_SNAPSHOT_TABLES = (
-    "families",
-    "guardians",
-    "students",
-    "enrollments",
-    "payments",
-    "policies",
-    "activity",
-)
+from core.tablespec import FAMILY_TABLES
 
 
 @dataclass(frozen=True)
@@ -84,8 +75,8 @@ def import_tables(
         for org_id in held:
             _remove_org(bulk, org_id)
         was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
-        if not was_empty:
-            _check_collisions(bulk, tables)
+        tables["staff"] = _new_staff(bulk, tables["staff"])
+        _check_collisions(bulk, tables)
         if on_progress:
             on_progress(1, steps)
         indexes = _secondary_indexes() if was_empty else []
@@ -102,9 +93,22 @@ def import_tables(
         for index in indexes:
             bulk.run(CreateIndex(index))
         generation = store.touch_all(bulk)
-    lazy = {name: tables[name].lazy() for name in _SNAPSHOT_TABLES}
+    lazy = {name: tables[name].lazy() for name in FAMILY_TABLES}
     snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
     return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
+
+
+def _new_staff(bulk: Bulk, staff: pl.DataFrame) -> pl.DataFrame:
+    """Staff already in the store (same id and email, e.g. a global Admin listed in every
+    organization's export) are kept as they are, not imported twice."""
+    st = schema.staff
+    known = bulk.rows(
+        select(st.c.staff_id, st.c.email).where(st.c.staff_id.in_(staff["staff_id"].to_list()))
+    )
+    if not known:
+        return staff
+    same = pl.DataFrame(known, schema={"staff_id": pl.Int64, "email": pl.String}, orient="row")
+    return staff.join(same, on=["staff_id", "email"], how="anti")
 
 
 def _secondary_indexes() -> list:
@@ -115,16 +119,7 @@ def _secondary_indexes() -> list:
 def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
     """Ids are global: an id another organization already uses is refused."""
     problems: list[str] = []
-    for name in (
-        "families",
-        "guardians",
-        "students",
-        "enrollments",
-        "payments",
-        "policies",
-        "activity",
-        "staff",
-    ):
+    for name in (*FAMILY_TABLES, "staff"):
         table = schema.metadata.tables[name]
         key = schema.IMPORT_SPECS[name].key
         ids = tables[name][key].to_list()

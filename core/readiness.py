@@ -28,8 +28,8 @@ class OrgReadiness:
 def readiness(ctx: Context) -> list[OrgReadiness]:
     """FAM-12 groups left (primary emails) and login conflicts (any guardian) per org."""
     snap = snapshot.load(ctx.store)
-    primary = build_report(snap.candidates, snap.stats, "primary", list(ctx.orgs))
-    logins = build_report(snap.candidates, snap.stats, "all-logins", list(ctx.orgs))
+    primary = build_report(snap.candidates, snap.stats, "primary", list(ctx.orgs), narrowed=True)
+    logins = build_report(snap.candidates, snap.stats, "all-logins", list(ctx.orgs), narrowed=True)
     families = _per_org(snap.org_families.rename({"families": "n"}))
     left = _per_org(primary.groups.group_by("org_id").agg(pl.len().alias("n")))
     conflicts = _per_org(logins.groups.group_by("org_id").agg(pl.len().alias("n")))

@@ -71,15 +71,19 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
     shares can never be reported. The snapshot keeps this slice so a report reads
     thousands of rows, not millions.
     """
-    keyed = logins.with_columns(pl.col("email_norm").hash().alias("_hash"))
-    tricky = keyed.filter(_tricky(pl.col("email_norm"))).select(
-        "guardian_id", lookalike_expr(pl.col("email_norm")).hash().alias("_mailbox")
+    login = pl.struct("org_id", "email_norm").hash()
+    tricky = _tricky(pl.col("email_norm"))
+    keyed = pl.concat(
+        [
+            logins.filter(~tricky).with_columns(login.alias("_key"), login.alias("_mailbox")),
+            logins.filter(tricky).with_columns(
+                login.alias("_key"),
+                pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash().alias("_mailbox"),
+            ),
+        ]
     )
-    keyed = keyed.join(tricky, on="guardian_id", how="left").with_columns(
-        pl.coalesce("_mailbox", "_hash").alias("_mailbox")
-    )
-    shared = (pl.len().over("org_id", "_hash") >= 2) | (pl.len().over("org_id", "_mailbox") >= 2)
-    return keyed.filter(shared).drop("_hash", "_mailbox")
+    shared = pl.col("_key").is_duplicated() | pl.col("_mailbox").is_duplicated()
+    return keyed.filter(shared).drop("_key", "_mailbox")
 
 
 def _tricky(email: pl.Expr) -> pl.Expr:
@@ -97,9 +101,10 @@ def build_report(
     scope: str = "primary",
     orgs: list[int] | None = None,
     generated_at: datetime | None = None,
+    narrowed: bool = False,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
-    candidates = _candidates(narrow(logins), scope, orgs)
+    candidates = _candidates(logins if narrowed else narrow(logins), scope, orgs)
     keyed = _group_members(candidates)
     families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
     groups = _recommend(families)

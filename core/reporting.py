@@ -12,4 +12,4 @@ def report_for_context(ctx: Context, scope: str = "primary") -> Report:
     check_scope(scope)
     ctx.actor.require("reports.fam12")
     snap = snapshot.load(ctx.store)
-    return build_report(snap.candidates, snap.stats, scope, list(ctx.orgs))
+    return build_report(snap.candidates, snap.stats, scope, list(ctx.orgs), narrowed=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from core.demo import synthetic
+from core.tablespec import FAMILY_TABLES
 
 ORGS = [(1, "Riverside Swim School"), (2, "Northside Dance Studio")]
 STAFF = [
@@ -187,18 +188,7 @@ def _cases() -> dict[str, pl.DataFrame]:
         "activity": 9800,
         "guardians": 5000,
     }
-    rows: dict[str, list[dict]] = {
-        k: []
-        for k in (
-            "families",
-            "guardians",
-            "students",
-            "enrollments",
-            "payments",
-            "policies",
-            "activity",
-        )
-    }
+    rows: dict[str, list[dict]] = {k: [] for k in FAMILY_TABLES}
     for fam in CASES:
         rows["families"].append(
             {

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from core import frames, schema
 from core.report import narrow
 from core.store import Store
+from core.tablespec import FAMILY_TABLES
 
 PATCH_LIMIT = 20_000
 _DERIVED = ("candidates", "candidate_stats", "org_families")
-_TABLES = ("families", "guardians", "students", "enrollments", "payments", "policies", "activity")
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,10 @@ def absorb_import(
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     """The store's raw tables (or only those rows that belong to `family_ids`)."""
     if family_ids is None:
-        return {n: store.read_table(n).lazy() for n in _TABLES}
+        return {n: store.read_table(n).lazy() for n in FAMILY_TABLES}
     tables = {
         n: store.read_table(n, schema.metadata.tables[n].c.family_id.in_(family_ids)).lazy()
-        for n in _TABLES
+        for n in FAMILY_TABLES
         if n != "enrollments"
     }
     students = select(schema.students.c.student_id).where(

@@ -245,13 +245,28 @@ class SqlBulk:
                 pl.col(pl.Date).dt.strftime(SQLITE_DATE),
                 pl.col(pl.Boolean).cast(pl.Int64),
             )
-        sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
         cursor = self.conn.connection.driver_connection.cursor()
         try:
+            if self.conn.dialect.name == "postgresql":
+                _copy_rows(cursor, table, frame)
+                return
+            sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
             for batch in frame.iter_slices(200_000):
                 cursor.executemany(sql, batch.iter_rows())
         finally:
             cursor.close()
+
+
+def _copy_rows(cursor, table: str, frame: pl.DataFrame) -> None:
+    """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    with cursor.copy(statement) as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
 
 
 def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:

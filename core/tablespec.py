@@ -22,6 +22,9 @@ DATA_TABLES = (
 )
 """Tables an export holds, parents before children (the order to insert in)."""
 
+FAMILY_TABLES = DATA_TABLES[1:8]
+"""The tables that hold families and their history (what the snapshot is built from)."""
+
 
 @dataclass(frozen=True)
 class Field:

@@ -94,3 +94,15 @@ def test_validity(key: str | None, valid: bool) -> None:
 def test_lookalike(key: str, mailbox: str) -> None:
     assert lookalike_key(key) == mailbox
     assert pl.select(lookalike_expr(pl.lit(key))).item() == mailbox
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.from_regex(r"[a-z.+@]{0,6}@?(gmail\.com|googlemail\.com|x\.org)?", fullmatch=True),
+        max_size=20,
+    )
+)
+def test_lookalike_expr_equals_reference(keys: list[str]) -> None:
+    got = pl.select(lookalike_expr(pl.lit(pl.Series(keys, dtype=pl.String)))).to_series()
+    assert got.to_list() == [lookalike_key(k) for k in keys]

@@ -207,3 +207,10 @@ def test_cli_import_into_named_store(tmp_path: Path) -> None:
     shutil.copytree(config.SAMPLE_DATA, copy)
     assert main(["--db", str(db), "import", str(copy)]) == 0
     assert main(["--db", str(db), "import", str(copy)]) == 1
+
+
+def test_replacing_the_sample_keeps_shared_staff(sample_db: Path) -> None:
+    store = Store.open(sample_db)
+    before = counts(store)
+    import_export(store, config.SAMPLE_DATA, replace=True)
+    assert counts(store) == before
