@@ -17,12 +17,13 @@ from core.changes import Journal, next_id
 from core.context import Context
 from core.emails import is_valid_email, normalize_email
 from core.errors import Conflict, InputError, NotFound
-from core.merge import MergePreview, merge, merge_in, preview_merge
+from core.merge import MergePreview, MergeRequest, merge, merge_in, preview_merge
 
 __all__ = [
     "ActionResult",
     "DeletePreview",
     "MergePreview",
+    "MergeRequest",
     "change_email",
     "delete",
     "delete_in",
@@ -65,8 +66,10 @@ def _counts(conn: Connection, family_id: int) -> tuple[int, int]:
     return int(guardians), int(students)
 
 
-def _deletable(conn: Connection, ctx: Context, family_id: int) -> preconditions.FamilyRow:
-    family = preconditions.families(conn, ctx, [family_id])[family_id]
+def _deletable(
+    conn: Connection, ctx: Context, family_id: int, *, lock: bool = False
+) -> preconditions.FamilyRow:
+    family = preconditions.families(conn, ctx, [family_id], lock=lock)[family_id]
     preconditions.require_active(family)
     history = preconditions.history(conn, family_id)
     if history.any:
@@ -99,7 +102,7 @@ def delete_in(
 ) -> ActionResult:
     """`delete` inside a transaction the caller owns."""
     ctx.actor.require("families.delete")
-    family = _deletable(conn, ctx, family_id)
+    family = _deletable(conn, ctx, family_id, lock=True)
     preconditions.check_expected(conn, [family_id], expected)
     journal = Journal(conn)
     g, s, f = schema.guardians, schema.students, schema.families
@@ -141,11 +144,20 @@ def _refuse_taken(conn: Connection, org_id: int, key: str, except_guardian: int 
 
 
 def _guardian(conn: Connection, ctx: Context, guardian_id: int):
+    """The guardian and its family, read again once the organization is locked."""
     g = schema.guardians
-    row = conn.execute(select(g).where(g.c.guardian_id == guardian_id)).first()
-    if row is None:
-        raise NotFound(f"no guardian with id {guardian_id}")
-    family = preconditions.families(conn, ctx, [row.family_id])[row.family_id]
+
+    def read():
+        row = conn.execute(select(g).where(g.c.guardian_id == guardian_id)).first()
+        if row is None:
+            raise NotFound(f"no guardian with id {guardian_id}")
+        return row
+
+    family_id = read().family_id
+    family = preconditions.families(conn, ctx, [family_id], lock=True)[family_id]
+    row = read()
+    if row.family_id != family_id:
+        raise Conflict(f"guardian #{guardian_id} {preconditions.STALE}")
     preconditions.require_active(family)
     return row, family
 
@@ -184,7 +196,7 @@ def invite(
     ctx.actor.require("families.edit")
     key = _login_key(email)
     with ctx.store.write() as conn:
-        family = preconditions.families(conn, ctx, [family_id])[family_id]
+        family = preconditions.families(conn, ctx, [family_id], lock=True)[family_id]
         preconditions.require_active(family)
         _refuse_taken(conn, family.org_id, key, None)
         new_id = next_id(conn, "guardians")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from core import schema
-from core.actions import delete_in, merge_in
+from core.actions import MergeRequest, delete_in, merge_in
 from core.audit import ActionResult
 from core.context import Context
 from core.errors import Conflict, InputError
@@ -113,7 +113,7 @@ def _apply_group(ctx: Context, group: _Group, only: str | None) -> GroupOutcome:
             _check_still_grouped(conn, group)
             results = []
             if do_merge:
-                results.append(merge_in(conn, ctx, group.survivor, list(group.merge)))
+                results.append(merge_in(conn, ctx, MergeRequest(group.survivor, group.merge)))
             if do_delete:
                 results.extend(delete_in(conn, ctx, f) for f in group.delete)
     except Conflict as exc:

@@ -76,9 +76,9 @@ def _check_shape(survivor_id: int, other_ids: list[int]) -> None:
         raise InputError(f"a merge takes at most {MAX_FAMILIES} families, not {len(group)}")
 
 
-def _check_group(conn: Connection, ctx: Context, group: list[int]) -> int:
+def _check_group(conn: Connection, ctx: Context, group: list[int], *, lock: bool = False) -> int:
     """Same organization, all active; returns the organization."""
-    rows = preconditions.families(conn, ctx, group)
+    rows = preconditions.families(conn, ctx, group, lock=lock)
     orgs = {rows[i].org_id for i in group}
     if len(orgs) > 1:
         where = ", ".join(f"#{i} in org {rows[i].org_id}" for i in group)
@@ -98,6 +98,18 @@ def preview_merge(ctx: Context, survivor_id: int, other_ids: list[int]) -> Merge
         return _preview(conn, survivor_id, other_ids, mark)
 
 
+@dataclass(frozen=True)
+class MergeRequest:
+    """One merge as asked: the survivor, the families it absorbs, where the family name
+    and phone come from, and the fingerprint the caller saw (None: don't compare)."""
+
+    survivor_id: int
+    other_ids: tuple[int, ...]
+    family_name_from: int | None = None
+    phone_from: int | None = None
+    expected: str | None = None
+
+
 def merge(
     ctx: Context,
     survivor_id: int,
@@ -108,38 +120,24 @@ def merge(
     expected: str | None = None,
 ) -> ActionResult:
     """Merge `other_ids` into `survivor_id` in one transaction (needs families.merge)."""
+    request = MergeRequest(survivor_id, tuple(other_ids), family_name_from, phone_from, expected)
     ctx.actor.require("families.merge")
     with ctx.store.write() as conn:
-        return merge_in(
-            conn,
-            ctx,
-            survivor_id,
-            other_ids,
-            family_name_from=family_name_from,
-            phone_from=phone_from,
-            expected=expected,
-        )
+        return merge_in(conn, ctx, request)
 
 
-def merge_in(
-    conn: Connection,
-    ctx: Context,
-    survivor_id: int,
-    other_ids: list[int],
-    *,
-    family_name_from: int | None = None,
-    phone_from: int | None = None,
-    expected: str | None = None,
-) -> ActionResult:
+def merge_in(conn: Connection, ctx: Context, request: MergeRequest) -> ActionResult:
     """`merge` inside a transaction the caller owns (bulk apply runs a group in one)."""
+    survivor_id, other_ids = request.survivor_id, list(request.other_ids)
+    family_name_from, phone_from = request.family_name_from, request.phone_from
     ctx.actor.require("families.merge")
     _check_shape(survivor_id, other_ids)
     group = [survivor_id, *other_ids]
     for source in (family_name_from, phone_from):
         if source is not None and source not in group:
             raise InputError(f"#{source} is not one of the families being merged")
-    org_id = _check_group(conn, ctx, group)
-    preconditions.check_expected(conn, group, expected)
+    org_id = _check_group(conn, ctx, group, lock=True)
+    preconditions.check_expected(conn, group, request.expected)
     summary = _preview(conn, survivor_id, other_ids, "").describe(done=True)
     journal = Journal(conn)
     _take_name_and_phone(journal, survivor_id, family_name_from, phone_from)

@@ -57,9 +57,18 @@ class History:
         return ", ".join(parts) or "no history"
 
 
-def families(conn: Connection, ctx: Context, ids: list[int]) -> dict[int, FamilyRow]:
-    """The family rows for `ids`; any missing or outside the actor's orgs is NotFound."""
+def families(
+    conn: Connection, ctx: Context, ids: list[int], *, lock: bool = False
+) -> dict[int, FamilyRow]:
+    """The family rows for `ids`; any missing or outside the actor's orgs is NotFound.
+
+    With `lock` (inside a write), their organizations' rows are locked first: on
+    PostgreSQL that serializes actions per organization as BEGIN IMMEDIATE does on
+    SQLite, so two engineers cannot both pass a check the other's write breaks.
+    """
     f = schema.families
+    if lock:
+        lock_orgs(conn, select(f.c.org_id).where(f.c.family_id.in_(ids)).distinct())
     rows = conn.execute(select(f).where(f.c.family_id.in_(ids))).all()
     found = {
         r.family_id: FamilyRow(r.family_id, r.org_id, r.family_name, r.status, r.merged_into)
@@ -70,6 +79,13 @@ def families(conn: Connection, ctx: Context, ids: list[int]) -> dict[int, Family
     if missing:
         raise NotFound(f"no family with id {missing[0]}")
     return found
+
+
+def lock_orgs(conn: Connection, org_ids) -> None:
+    """Lock organization rows until the transaction ends (a no-op on SQLite, whose
+    writers already queue at BEGIN IMMEDIATE)."""
+    o = schema.orgs
+    conn.execute(select(o.c.org_id).where(o.c.org_id.in_(org_ids)).with_for_update()).all()
 
 
 def require_active(family: FamilyRow) -> None:

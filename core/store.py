@@ -17,7 +17,6 @@ from typing import Protocol
 import polars as pl
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from core import schema
 from core.errors import InputError
@@ -72,7 +71,7 @@ class Store:
             if not path.exists() and not create:
                 raise InputError(f"{path}: no such store")
         try:
-            engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
+            engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
             raise InputError(f"{url}: cannot open store: {exc}") from exc
         if engine.dialect.name == "sqlite":
@@ -294,13 +293,6 @@ def _coerce(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame
         else:
             exprs.append(col.cast(dtype, strict=False))
     return frame.select(exprs)
-
-
-def _engine_options(backend: str) -> dict:
-    """SQLite connections are not pooled: ADBC reads run on a second SQLite library in
-    the same process, and while a pysqlite connection stays open on the file those reads
-    miss commits (the two libraries do not share POSIX lock state)."""
-    return {"poolclass": NullPool} if backend == "sqlite" else {}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

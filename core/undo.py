@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from core import audit, schema
+from core import audit, preconditions, schema
 from core.audit import ActionResult, StoredEntry
 from core.changes import Journal, drifted, replay
 from core.context import Context
@@ -56,6 +56,8 @@ def undo(ctx: Context, audit_id: int) -> ActionResult:
     """Restore exactly what audit entry `audit_id` changed, in one audited transaction."""
     with ctx.store.write() as conn:
         entry = audit.load(conn, audit_id)
+        if entry.org_id is not None:
+            preconditions.lock_orgs(conn, [entry.org_id])
         _check_all(conn, ctx, entry)
         journal = Journal(conn)
         inverse = [c.inverse() for c in reversed(entry.changes)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 
 from sqlalchemy import func, select
 
@@ -79,3 +80,29 @@ def history_owners_active(store: Store) -> bool:
             if stray:
                 return False
     return True
+
+
+def _race(db: str, barrier, results) -> None:
+    from core.actions import merge
+    from core.context import Context
+    from core.errors import Conflict
+
+    ctx = Context.open(Store.open(db))
+    barrier.wait()
+    try:
+        results.put(("ok", merge(ctx, 1041, [1040]).audit_id))
+    except Conflict as refused:
+        results.put(("refused", str(refused)))
+
+
+def race_merges(db: str) -> list[tuple[str, object]]:
+    """Two processes merge #1040 into #1041 at the same moment; their sorted outcomes."""
+    mp = multiprocessing.get_context("spawn")
+    barrier, results = mp.Barrier(2), mp.Queue()
+    workers = [mp.Process(target=_race, args=(db, barrier, results)) for _ in "ab"]
+    for w in workers:
+        w.start()
+    outcomes = sorted(results.get(timeout=60) for _ in workers)
+    for w in workers:
+        w.join(timeout=60)
+    return outcomes

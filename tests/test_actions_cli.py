@@ -4,11 +4,11 @@ processes racing to merge the same group."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 
 import pytest
-from actions_support import dump, payment_totals
+from actions_support import dump, payment_totals, race_merges
 
+from core.audit import audit_entries
 from core.context import Context
 from core.store import Store
 from tui.cli import main
@@ -84,34 +84,13 @@ def test_apply_json_reports_review_groups(capsys, sample_db) -> None:
     assert all(o["groups_left"] == 1 for o in ready["orgs"])
 
 
-def _race(db: str, barrier, results) -> None:
-    from core.actions import merge
-    from core.errors import Conflict
-
-    ctx = Context.open(Store.open(db))
-    barrier.wait()
-    try:
-        results.put(("ok", merge(ctx, 1041, [1040]).audit_id))
-    except Conflict as refused:
-        results.put(("refused", str(refused)))
-
-
 def test_two_processes_merging_the_same_group(sample_db) -> None:
     store = Store.open(sample_db)
     totals = payment_totals(store)
-    mp = multiprocessing.get_context("spawn")
-    barrier, results = mp.Barrier(2), mp.Queue()
-    workers = [mp.Process(target=_race, args=(str(sample_db), barrier, results)) for _ in "ab"]
-    for w in workers:
-        w.start()
-    outcomes = sorted(results.get(timeout=60) for _ in workers)
-    for w in workers:
-        w.join(timeout=60)
+    outcomes = race_merges(str(sample_db))
     assert [o[0] for o in outcomes] == ["ok", "refused"]
     assert "changed since you looked" in outcomes[1][1]
     ctx = Context.open(store)
-    from core.audit import audit_entries
-
     assert [e.action for e in audit_entries(ctx)] == ["merge"]
     assert payment_totals(store) == totals
 

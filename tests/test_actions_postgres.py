@@ -1,0 +1,37 @@
+"""The resolution engine on PostgreSQL (a real server, started by .ci/run): the plan
+applied and undone restores the store exactly, and two processes racing to merge one
+group serialize (exactly one wins). Skipped without FAMTRIAGE_TEST_PG_URL."""
+
+from __future__ import annotations
+
+from actions_support import dump, payment_totals, race_merges
+from test_postgres import pg_store, pytestmark  # noqa: F401  (fixture and skip mark)
+
+from core import config
+from core.apply import apply_plan
+from core.audit import audit_entries
+from core.context import Context
+from core.importer import import_export
+from core.reporting import report_for_context
+from core.store import Store
+from core.undo import undo
+
+
+def test_apply_then_undo_everything_on_postgres(pg_store: Store) -> None:  # noqa: F811
+    import_export(pg_store, config.SAMPLE_DATA)
+    ctx = Context.open(pg_store)
+    before, totals = dump(pg_store), payment_totals(pg_store)
+    apply_plan(ctx)
+    assert set(report_for_context(ctx).groups["action"]) == {"review"}
+    assert payment_totals(pg_store) == totals
+    for entry in audit_entries(ctx):
+        undo(ctx, entry.audit_id)
+    assert dump(pg_store) == before
+
+
+def test_two_processes_merging_on_postgres(pg_store: Store) -> None:  # noqa: F811
+    import_export(pg_store, config.SAMPLE_DATA)
+    url = pg_store.engine.url.render_as_string(hide_password=False)
+    outcomes = race_merges(url)
+    assert [o[0] for o in outcomes] == ["ok", "refused"]
+    assert [e.action for e in audit_entries(Context.open(pg_store))] == ["merge"]
