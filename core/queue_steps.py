@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import preconditions
-from core.actions import change_email, delete_in, merge_in, preview_delete, preview_merge
+from core.actions import (
+    MergeRequest,
+    change_email,
+    delete_in,
+    merge_in,
+    preview_delete,
+    preview_merge,
+)
 from core.audit import ActionResult
 from core.context import Context
 from core.emails import is_valid_email, normalize_email
@@ -109,7 +116,7 @@ def execute(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> tuple[A
         for step in steps:
             if step.kind == "merge":
                 survivor, *others = step.family_ids
-                results.append(merge_in(conn, ctx, survivor, others))
+                results.append(merge_in(conn, ctx, MergeRequest(survivor, tuple(others))))
             elif step.kind == "delete":
                 results.append(delete_in(conn, ctx, step.family_ids[0]))
             else:
