@@ -88,10 +88,11 @@ def describe(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> str:
             lines.append(preview_delete(ctx, step.family_ids[0]).summary + ".")
         else:
             ctx.actor.require("families.edit")
-            old = group.families.filter(family_id=step.family_ids[0])["raw_email"].first()
+            row = group.families.filter(family_id=step.family_ids[0]).row(0, named=True)
             lines.append(
-                f"Change the login email of guardian #{step.guardian_id} (family "
-                f"#{step.family_ids[0]}) from {old} to {step.new_email}."
+                f"Change the login email of {row['primary_guardian'] or 'the primary guardian'} "
+                f"(guardian #{step.guardian_id}, family #{step.family_ids[0]}) from "
+                f"{row['raw_email']} to {step.new_email}."
             )
     if any(step.kind == "delete" for step in steps):
         lines.append(

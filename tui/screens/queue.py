@@ -82,7 +82,7 @@ class QueueScreen(AppScreen):
         _key("e", "change_email", "Email", "Change the selected family's primary login email."),
         _key("s", "skip", "Skip", "Leave this group for later; it moves to the end."),
         _key("n", "go(1)", "Next", "Next group (without acting)."),
-        _key("p", "go(-1)", "Prev", "Previous group."),
+        _key("p", "go(-1)", "Prev", "Previous group.", show=False),
         _key("u", "undo", "Undo", "Undo the last action taken in the queue."),
         _key(
             "left,h",

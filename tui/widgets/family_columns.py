@@ -40,9 +40,9 @@ MAX_SIDE_BY_SIDE = 5
 
 ROLE_LABELS = {
     "survivor": "KEEP (survivor)",
-    "merge": "merge into survivor",
-    "delete": "delete (no history)",
-    "review": "review",
+    "merge": "merge into KEEP",
+    "delete": "delete",
+    "review": "review: decide",
 }
 
 
@@ -84,7 +84,10 @@ class FamilyColumns(HorizontalScroll, can_focus=False):
     DEFAULT_CSS = """
     FamilyColumns { height: auto; max-height: 17; }
     FamilyColumns > .labels { width: 13; height: auto; color: $text-muted; padding-top: 1; }
-    FamilyColumns > .family { height: auto; border: round $panel; padding: 0 1; }
+    FamilyColumns > .family {
+        height: auto; border: round $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     FamilyColumns > .family.-selected { border: heavy $accent; }
     """
 
