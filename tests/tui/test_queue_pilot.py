@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pilot_helpers import press_settled, settle
 
+from core.actions import delete
 from core.context import Context
 from core.readiness import readiness
 from core.reporting import report_for_context
@@ -13,6 +14,7 @@ from tui.app import FamtriageApp
 from tui.modals.confirm import ConfirmModal
 from tui.modals.notice import NoticeModal
 from tui.modals.prompt import PromptModal
+from tui.screens.help import binding_rows
 from tui.screens.queue import QueueScreen
 
 
@@ -106,3 +108,26 @@ async def test_front_desk_may_not_open_the_queue(desk_app: FamtriageApp) -> None
         await settle(pilot)
         await press_settled(pilot, "w")
         assert isinstance(desk_app.screen, NoticeModal)
+
+
+async def test_changed_since_you_looked_is_refused_and_reloaded(
+    app: FamtriageApp, ctx: Context
+) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_settled(pilot, "w", "n", "n")
+        assert _key(app) == (1, "jane.doe@example.com")
+        delete(ctx, 1003)  # a colleague acts on the group meanwhile
+        await press_settled(pilot, "A", "y")
+        assert "Refused" in _message(app)
+        assert _key(app) == (1, "jane.doe@example.com")
+        assert app.screen.view.group.family_ids == (1001, 1002)  # reloaded
+        await press_settled(pilot, "A", "y")
+        assert _message(app).startswith("Done: Merged")
+
+
+async def test_help_lists_every_queue_key(app: FamtriageApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_settled(pilot, "w")
+        names = set(binding_rows(app.screen)["name"])
+        assert {"Apply", "Merge", "Delete", "Email", "Skip", "Next", "Prev", "Undo"} <= names
+        assert {"Select ←", "Select →", "Family", "Filter", "Jump"} <= names

@@ -20,7 +20,15 @@ from textual.widgets import Footer, Header, Static
 
 from core.audit import ActionResult
 from core.errors import FamtriageError, PermissionDenied
-from core.queue import FILTERS, GroupKey, QueueView, find_group, load_view, step_index
+from core.queue import (
+    FILTERS,
+    GroupKey,
+    QueueGroup,
+    QueueView,
+    find_group,
+    load_view,
+    step_index,
+)
 from core.queue_steps import (
     NeedsReview,
     Step,
@@ -50,9 +58,9 @@ class QueueLoaded(Message):
 class StepsPrepared(Message):
     """The actions' previews: the exact sentence the confirmation states."""
 
-    def __init__(self, title: str, steps: tuple[Step, ...], text: str) -> None:
+    def __init__(self, group: QueueGroup, title: str, steps: tuple[Step, ...], text: str) -> None:
         super().__init__()
-        self.title, self.steps, self.text = title, steps, text
+        self.group, self.title, self.steps, self.text = group, title, steps, text
 
 
 class StepsFinished(Message):
@@ -302,24 +310,24 @@ class QueueScreen(AppScreen):
     def _prepare(self, title: str, steps: tuple[Step, ...]) -> None:
         self.busy = True
         self._say("Checking what this will do…")
-        self._preview(title, steps)
+        assert self.view is not None and self.view.group is not None
+        self._preview(self.view.group, title, steps)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
-    def _preview(self, title: str, steps: tuple[Step, ...]) -> None:
-        assert self.view is not None and self.view.group is not None
+    def _preview(self, group: QueueGroup, title: str, steps: tuple[Step, ...]) -> None:
         try:
-            text = describe(self.ctx, self.view.group, steps)
+            text = describe(self.ctx, group, steps)
         except FamtriageError as exc:
             self.post_message(StepsFinished((), exc, undo=False))
             return
-        self.post_message(StepsPrepared(title, steps, text))
+        self.post_message(StepsPrepared(group, title, steps, text))
 
     def on_steps_prepared(self, message: StepsPrepared) -> None:
         self._say("")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._run(message.steps)
+                self._run(message.group, message.steps)
             else:
                 self.busy = False
                 self._say("Cancelled: nothing changed.")
@@ -327,10 +335,9 @@ class QueueScreen(AppScreen):
         self.app.push_screen(ConfirmModal(message.title, message.text), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
-    def _run(self, steps: tuple[Step, ...]) -> None:
-        assert self.view is not None and self.view.group is not None
+    def _run(self, group: QueueGroup, steps: tuple[Step, ...]) -> None:
         try:
-            results = execute(self.ctx, self.view.group, steps)
+            results = execute(self.ctx, group, steps)
         except FamtriageError as exc:
             self.post_message(StepsFinished((), exc, undo=False))
             return
