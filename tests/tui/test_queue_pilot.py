@@ -16,6 +16,7 @@ from tui.modals.notice import NoticeModal
 from tui.modals.prompt import PromptModal
 from tui.screens.help import binding_rows
 from tui.screens.queue import QueueScreen
+from tui.widgets.frame_table import FrameTable
 
 
 def _key(app: FamtriageApp) -> tuple[int, str] | None:
@@ -131,3 +132,9 @@ async def test_help_lists_every_queue_key(app: FamtriageApp) -> None:
         names = set(binding_rows(app.screen)["name"])
         assert {"Apply", "Merge", "Delete", "Email", "Skip", "Next", "Prev", "Undo"} <= names
         assert {"Select ←", "Select →", "Family", "Filter", "Jump"} <= names
+
+
+async def test_dashboard_counts_follow_the_queue(app: FamtriageApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_settled(pilot, "w", "A", "y", "escape")
+        assert app.screen.query_one("#orgs", FrameTable).frame["left"].to_list() == ["5", "4"]

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.access import require_view
+from core.access import can_view, require_view
 from core.errors import PermissionDenied
 from core.readiness import OrgReadiness, readiness
 from tui.keys import PALETTE_HINT
@@ -34,6 +34,7 @@ class DashboardScreen(AppScreen):
     """Organizations with their FAM-12 groups left and login-readiness."""
 
     CSS_PATH = "dashboard.tcss"
+    _resumed = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "app.open('report')", "Report", id="dashboard.report",
                 tooltip="Open the FAM-12 report: families sharing a primary login email."),
@@ -73,6 +74,12 @@ class DashboardScreen(AppScreen):
             )
             return
         self.load_readiness()
+
+    def on_screen_resume(self) -> None:
+        """Back from the queue (or any screen that acts): groups left may have changed."""
+        if self._resumed and can_view(self.ctx.actor, "readiness"):
+            self.load_readiness()
+        self._resumed = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
