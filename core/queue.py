@@ -144,6 +144,7 @@ class QueueGroup:
     an action is refused if any of these families changed since."""
 
     org_id: int
+    org_name: str
     email: str
     action: str
     survivor: int | None
@@ -230,6 +231,7 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
         )
     return QueueGroup(
         org_id,
+        ctx.org_names().get(org_id, f"Organization {org_id}"),
         email,
         row["action"],
         row["survivor"],

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from core.audit import ActionResult
 from core.errors import FamtriageError, PermissionDenied
@@ -171,12 +172,11 @@ class QueueScreen(AppScreen):
         if self.initial is None:
             self.initial = view.progress.total
         group = view.group
-        title = f"{view.position.capitalize()}"
+        title = view.position.capitalize()
         if self.only != "all":
             title += f" (only {self.only})"
         if group is not None:
-            org = self.ctx.org_names().get(group.org_id, f"Organization {group.org_id}")
-            title += f" · {org} · {group.email}"
+            title += f" · {group.org_name} · {group.email}"
             if not group.email_valid:
                 title += " (not a valid address)"
             if view.is_skipped:
@@ -197,6 +197,12 @@ class QueueScreen(AppScreen):
             await columns.show(group, self.selected)
         self._say(message.note, message.error)
         self.busy = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected failure: AppScreen's handler (Textual calls it too) shows the
+        dialog; this one keeps the queue usable."""
+        if event.state == WorkerState.ERROR:
+            self.busy = False
 
     def _say(self, note: str, error: bool = False) -> None:
         box = self.query_one("#queue-message", Static)
