@@ -207,7 +207,7 @@ def load_view(
     order = order_groups(report.groups, only, skipped)
     index = pick(order, want, hint)
     group = open_group(ctx, report, order[index]) if index is not None else None
-    still = frozenset(k for k in skipped if k in set(order)) if only == "all" else skipped
+    still = skipped & frozenset(order) if only == "all" else skipped
     return QueueView(tuple(order), index, group, progress(readiness(ctx), initial), only, still)
 
 
