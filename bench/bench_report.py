@@ -82,7 +82,10 @@ def timed(argv: list[str], runs: int, stdout_path: Path) -> tuple[float, float]:
     for _ in range(runs):
         result = subprocess.run(
             [sys.executable, "-c", probe, str(stdout_path), *argv],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         wall, rss, rc = result.stdout.split()
         if rc != "0":
@@ -97,13 +100,15 @@ def prepare(work: Path, families: int) -> tuple[Path, Path]:
     work.mkdir(parents=True, exist_ok=True)
     if not (export / "families.parquet").exists():
         t = time.perf_counter()
-        subprocess.run([*FAMTRIAGE, "demo", "--families", str(families), "--out", str(export)],
-                       check=True, cwd=ROOT)
+        subprocess.run(
+            [*FAMTRIAGE, "demo", "--families", str(families), "--out", str(export)],
+            check=True,
+            cwd=ROOT,
+        )
         print(f"generated {families:,} families as Parquet in {time.perf_counter() - t:.1f} s")
     if not db.exists():
         t = time.perf_counter()
-        subprocess.run([*FAMTRIAGE, "--db", str(db), "import", str(export)], check=True,
-                       cwd=ROOT)
+        subprocess.run([*FAMTRIAGE, "--db", str(db), "import", str(export)], check=True, cwd=ROOT)
         print(f"imported into SQLite in {time.perf_counter() - t:.1f} s")
     return export, db
 
@@ -121,13 +126,19 @@ def main() -> None:
     out = args.work / "out.json"
     sql = DUCKDB_SQL.format(d=export, out=args.work / "duckdb.json")
     rows = [
-        ("famtriage report --from DIR --format json",
-         [*FAMTRIAGE, "report", "--from", str(export), "--format", "json"]),
-        ("duckdb (same groups and history, JSON)",
-         [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"]),
+        (
+            "famtriage report --from DIR --format json",
+            [*FAMTRIAGE, "report", "--from", str(export), "--format", "json"],
+        ),
+        (
+            "duckdb (same groups and history, JSON)",
+            [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"],
+        ),
         ("famtriage report (SQLite store, table)", [*FAMTRIAGE, "--db", str(db), "report"]),
-        ("famtriage report --format json (SQLite store)",
-         [*FAMTRIAGE, "--db", str(db), "report", "--format", "json"]),
+        (
+            "famtriage report --format json (SQLite store)",
+            [*FAMTRIAGE, "--db", str(db), "report", "--format", "json"],
+        ),
     ]
     print(f"\n{args.families:,} families, best of {args.runs} (whole processes)")
     print(f"{'command':<48} {'wall s':>7} {'peak MiB':>9}")

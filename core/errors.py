@@ -29,3 +29,13 @@ class Conflict(FamtriageError):
     """A precondition failed: the data changed, or the action would break a rule."""
 
     exit_code = 1
+
+
+def reason(exc: BaseException) -> str:
+    """A library exception as one short line: its first line, without the pointer to
+    SQLAlchemy's web page or the driver's class name in brackets."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if first.startswith("(") and ") " in first:
+        first = first.split(") ", 1)[1]
+    return first

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from core import tablespec
-from core.errors import InputError
+from core.errors import InputError, reason
 from core.parsing import PARSERS, PROBLEMS
 
 MAX_PROBLEMS = 50
@@ -90,7 +90,7 @@ def _workbook_sheets(path: Path) -> dict[str, Source]:
     try:
         names = fastexcel.read_excel(str(path)).sheet_names
     except Exception as exc:
-        raise InputError(f"{path}: not a readable workbook: {exc}") from exc
+        raise InputError(f"{path}: not a readable workbook: {reason(exc)}") from exc
     found = {
         n.lower(): Source(n.lower(), path, n) for n in names if n.lower() in tablespec.IMPORT_SPECS
     }
@@ -121,8 +121,7 @@ def read_raw(source: Source, wanted: set[str] | None = None) -> pl.DataFrame:
         names = list(pl.read_parquet_schema(source.path))
         return pl.read_parquet(source.path, columns=_pick(source, names, wanted))
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{source.label}: cannot read: {first}") from exc
+        raise InputError(f"{source.label}: cannot read: {reason(exc)}") from exc
 
 
 def _pick(source: Source, names: list[str], wanted: set[str] | None) -> list[str]:

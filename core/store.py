@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 
 from core import schema
-from core.errors import InputError
+from core.errors import InputError, reason
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
@@ -73,7 +73,7 @@ class Store:
         try:
             engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
-            raise InputError(f"{url}: cannot open store: {exc}") from exc
+            raise InputError(f"{url}: cannot open store: {reason(exc)}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -99,7 +99,7 @@ class Store:
                 if self._meta(conn, "store_id") is None:
                     conn.execute(insert(schema.meta).values(key="store_id", value=uuid.uuid4().hex))
         except Exception as exc:
-            raise InputError(f"{self.url}: not a usable store: {exc}") from exc
+            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
 
     def reset(self) -> None:
         """Drop every table and start over, with a new identity (demo rebuilds)."""
