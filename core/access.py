@@ -16,6 +16,7 @@ VIEW_PERMISSIONS: dict[str, str | None] = {
     "queue": "reports.fam12",
     "search": "families.view",
     "family": "families.view",
+    "audit": "families.view",
 }
 """View name → the permission it needs (None: anyone signed in)."""
 

@@ -19,6 +19,7 @@ from core.family import family_detail
 from tui.commands import FamtriageCommands
 from tui.keys import HELP, QUIT
 from tui.modals.notice import NoticeModal
+from tui.screens.audit import AuditScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.family import FamilyScreen
 from tui.screens.help import HelpScreen
@@ -26,7 +27,12 @@ from tui.screens.queue import QueueScreen
 from tui.screens.report import ReportScreen
 from tui.screens.search import SearchScreen
 
-SCREENS_BY_VIEW = {"report": ReportScreen, "search": SearchScreen, "queue": QueueScreen}
+SCREENS_BY_VIEW = {
+    "report": ReportScreen,
+    "search": SearchScreen,
+    "audit": AuditScreen,
+    "queue": QueueScreen,
+}
 
 
 class FamtriageApp(App[int]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from core.audit import ActionResult, AuditEntry
 from core.readiness import OrgReadiness
 from core.report import Report
 
@@ -26,3 +27,19 @@ class ReadinessReady(Message):
     def __init__(self, orgs: list[OrgReadiness]) -> None:
         super().__init__()
         self.orgs = orgs
+
+
+class AuditListed(Message):
+    """The audit log (newest first) was read."""
+
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        super().__init__()
+        self.entries = entries
+
+
+class ActionDone(Message):
+    """An action (an undo, from this app) finished and was audited."""
+
+    def __init__(self, result: ActionResult) -> None:
+        super().__init__()
+        self.result = result

@@ -4,11 +4,11 @@ and one 100 000-group store per session."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
+from pilot_helpers import FIXED_TIME
 
 from core import demo
 from core.context import Context
@@ -18,7 +18,6 @@ from core.reporting import report_for_context
 from core.store import Store
 from tui.app import FamtriageApp
 
-FIXED_TIME = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 HISTORY_TABLES = ("students", "enrollments", "payments", "policies", "activity")
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from textual.pilot import Pilot
 from textual.widgets import Input
+
+FIXED_TIME = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+"""When every report and audit entry in a snapshot says it happened."""
 
 
 async def settle(pilot: Pilot) -> None:

@@ -7,9 +7,13 @@ import pytest
 from pilot_helpers import press_settled, settle
 from textual.command import CommandPalette
 
+from core.actions import delete
 from core.errors import Conflict
 from tui.app import FamtriageApp
+from tui.modals.audit_entry import AuditEntryModal
+from tui.modals.confirm import ConfirmModal
 from tui.modals.notice import NoticeModal
+from tui.screens.audit import AuditScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.family import FamilyScreen
 from tui.screens.group import GroupScreen
@@ -180,3 +184,43 @@ async def test_q_quits(app: FamtriageApp) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_audit_open_entry_and_undo(ctx, app: FamtriageApp) -> None:
+    delete(ctx, 1003)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press_settled(pilot, "a")
+        assert isinstance(app.screen, AuditScreen)
+        assert table(app, "#entries").frame["action"].to_list() == ["delete"]
+        await press_settled(pilot, "enter")
+        assert isinstance(app.screen, AuditEntryModal)
+        assert "families 1003: status active → deleted" in app.screen.payload.lines
+        await press_settled(pilot, "u")
+        assert isinstance(app.screen, ConfirmModal)
+        await press_settled(pilot, "y")
+        assert isinstance(app.screen, AuditScreen)
+        entries = table(app, "#entries").frame
+        assert entries["action"].to_list() == ["undo", "delete"]
+        assert entries["_undone"].to_list() == ["", "by #2"]
+        await press_settled(pilot, "j", "u")  # undone already: refused, with the reason
+        assert isinstance(app.screen, NoticeModal)
+        await press_settled(pilot, "escape", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_undo_confirmation_defaults_to_no(ctx, app: FamtriageApp) -> None:
+    delete(ctx, 1003)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "a", "u")
+        assert isinstance(app.screen, ConfirmModal)
+        await press_settled(pilot, "enter")  # focus starts on No
+        assert isinstance(app.screen, AuditScreen)
+        assert table(app, "#entries").frame["action"].to_list() == ["delete"]
+
+
+async def test_front_desk_cannot_undo(ctx, desk_app: FamtriageApp) -> None:
+    delete(ctx, 1003)
+    async with desk_app.run_test(size=(80, 24)) as pilot:
+        await press_settled(pilot, "a", "u")
+        assert isinstance(desk_app.screen, NoticeModal)
+        assert "families.delete" in desk_app.screen.message

@@ -44,7 +44,7 @@ async def test_resolve_the_sample_through_the_queue(app: FamtriageApp, ctx: Cont
         await press_settled(pilot, "m", "y")  # merge everything into the survivor
         assert _key(app) == (1, "sam.lee@post.net")
         await press_settled(pilot, "right", "d")
-        assert "#1021" in str(app.screen.query_one("#confirm-message").render())
+        assert "#1021" in str(app.screen.query_one("#confirm-detail").render())
         await press_settled(pilot, "n")  # cancelled: nothing changes
         assert _key(app) == (1, "sam.lee@post.net")
         await press_settled(pilot, "d", "y")

@@ -6,9 +6,10 @@ cursors do not blink. Update with `pytest tests/tui --snapshot-update` and revie
 
 from __future__ import annotations
 
-from pilot_helpers import press_settled
+from pilot_helpers import FIXED_TIME, press_settled
 from textual.pilot import Pilot
 
+from core.actions import delete
 from tui.app import FamtriageApp
 
 SIZE = (80, 24)
@@ -65,3 +66,10 @@ class TestSearch:
 class TestHelp:
     def test_report_keys(self, snap_compare, app: FamtriageApp) -> None:
         assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "question_mark"))
+
+
+class TestAudit:
+    def test_log_and_entry(self, snap_compare, ctx, app: FamtriageApp, monkeypatch) -> None:
+        monkeypatch.setattr("core.audit.now", lambda: FIXED_TIME.replace(tzinfo=None))
+        delete(ctx, 1003)
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys("a", "enter"))

@@ -1,1 +1,1 @@
-"""Dialogs pushed over a screen: notices now; confirmations and path prompts later."""
+"""Dialogs pushed over a screen: notices, confirmations, audit entries."""

@@ -1,9 +1,10 @@
-"""Yes/no before anything destructive: the safe choice has focus, y/Enter confirm."""
+"""A yes/no question before anything that changes the store; No has the focus."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -12,59 +13,44 @@ from textual.widgets import Button, Static
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """States exactly what will happen (plain text: it quotes customer data) and answers
-    True only for an explicit yes. The keys are priority bindings so Enter confirms
-    even though the Cancel button, the safe choice, holds the focus."""
+    """Dismisses with True only on y or the Yes button."""
 
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
     ConfirmModal > Vertical {
-        width: 76; max-width: 96%; height: auto; max-height: 90%;
-        border: thick $warning; background: $surface; padding: 0 1;
+        width: 70; max-width: 95%; height: auto;
+        border: thick $warning; background: $surface; padding: 1 2;
     }
-    ConfirmModal #confirm-title { text-style: bold; }
-    ConfirmModal #confirm-message { margin: 1 0; }
-    ConfirmModal Horizontal { height: auto; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 2; min-width: 14; }
+    ConfirmModal #confirm-question { text-style: bold; }
+    ConfirmModal Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmModal Button { margin-left: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "y,enter",
-            "answer(True)",
-            "Yes",
-            id="confirm.yes",
-            priority=True,
-            tooltip="Do it, exactly as stated.",
-        ),
-        Binding(
-            "n,escape",
-            "answer(False)",
-            "No",
-            id="confirm.no",
-            priority=True,
-            tooltip="Cancel: nothing changes.",
-        ),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Go ahead."),
+        Binding("n,escape", "answer(False)", "No", key_display="n", id="confirm.no",
+                tooltip="Change nothing."),
     ]
 
-    def __init__(self, title: str, message: str, confirm_label: str = "Yes (y)") -> None:
+    def __init__(self, question: str, detail: str = "") -> None:
         super().__init__()
-        self.title_text = title
-        self.message = message
-        self.confirm_label = confirm_label
+        self.question = question
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static(self.message, id="confirm-message", markup=False)
+            yield Static(self.question, id="confirm-question", markup=False)
+            if self.detail:
+                yield Static(self.detail, id="confirm-detail", markup=False)
             with Horizontal():
-                yield Button("Cancel (n)", id="confirm-no")
-                yield Button(self.confirm_label, variant="warning", id="confirm-yes")
+                yield Button("Yes (y)", variant="warning", id="yes")
+                yield Button("No (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
+        self.query_one("#no", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -34,7 +34,6 @@ class DashboardScreen(AppScreen):
     """Organizations with their FAM-12 groups left and login-readiness."""
 
     CSS_PATH = "dashboard.tcss"
-    _resumed = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "app.open('report')", "Report", id="dashboard.report",
                 tooltip="Open the FAM-12 report: families sharing a primary login email."),
@@ -42,6 +41,8 @@ class DashboardScreen(AppScreen):
                 id="dashboard.search", tooltip="Search families by email, or part of one."),
         Binding("w", "app.open('queue')", "Work queue", id="dashboard.queue",
                 tooltip="Resolve FAM-12 groups one at a time, starting with the first left."),
+        Binding("a", "app.open('audit')", "Audit", id="dashboard.audit",
+                tooltip="Open the audit log: who did what; undo from there."),
     ]
 
     def compose(self) -> ComposeResult:
@@ -56,8 +57,8 @@ class DashboardScreen(AppScreen):
                          empty_text="Computing login-readiness…")
         yield Static("", id="orgs-note", markup=False)
         yield Static(
-            "w works through the queue · r opens the FAM-12 report · / searches by email · "
-            "? lists every key\n"
+            "w works through the queue · r the FAM-12 report · / search by email · "
+            "a the audit log\n? lists every key · "
             + PALETTE_HINT,
             id="start", markup=False,
         )
@@ -72,14 +73,11 @@ class DashboardScreen(AppScreen):
             self.query_one("#orgs-note", Static).update(
                 f"Login-readiness needs the FAM-12 permission: {exc}"
             )
-            return
-        self.load_readiness()
 
     def on_screen_resume(self) -> None:
-        """Back from the queue (or any screen that acts): groups left may have changed."""
-        if self._resumed and can_view(self.ctx.actor, "readiness"):
+        """Shown, or back from another screen: an undo may have changed the counts."""
+        if can_view(self.ctx.actor, "readiness"):
             self.load_readiness()
-        self._resumed = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:

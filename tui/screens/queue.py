@@ -42,8 +42,8 @@ from core.queue_steps import (
     recommended_steps,
     undo_last,
 )
-from tui.modals.confirm import ConfirmModal
 from tui.modals.prompt import PromptModal
+from tui.modals.queue_confirm import QueueConfirmModal
 from tui.screens.base import AppScreen
 from tui.widgets.family_columns import FamilyColumns
 
@@ -338,7 +338,7 @@ class QueueScreen(AppScreen):
                 self.busy = False
                 self._say("Cancelled: nothing changed.")
 
-        self.app.push_screen(ConfirmModal(message.title, message.text), answered)
+        self.app.push_screen(QueueConfirmModal(message.title, message.text), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
     def _run(self, group: QueueGroup, steps: tuple[Step, ...]) -> None:

@@ -1,0 +1,63 @@
+"""One audit entry opened: its summary and every row it changed, before → after."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from core.audit import AuditEntry
+from core.audit_view import PayloadSummary
+
+
+class AuditEntryModal(ModalScreen[bool]):
+    """Dismisses with True when the engineer asks to undo the entry (u)."""
+
+    DEFAULT_CSS = """
+    AuditEntryModal { align: center middle; }
+    AuditEntryModal > Vertical {
+        width: 90%; height: 90%; border: thick $primary; background: $surface; padding: 0 1;
+    }
+    AuditEntryModal #entry-title { text-style: bold; }
+    AuditEntryModal #entry-summary { padding-bottom: 1; }
+    AuditEntryModal #entry-undo { color: $text-muted; padding-top: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", "Close", key_display="esc", id="entry.close",
+                tooltip="Close this entry."),
+        Binding("u", "undo", "Undo", id="entry.undo",
+                tooltip="Undo this action (asks first; refused with the reason if it can't)."),
+    ]
+
+    def __init__(self, entry: AuditEntry, payload: PayloadSummary, refusal: str | None) -> None:
+        super().__init__()
+        self.entry = entry
+        self.payload = payload
+        self.refusal = refusal
+
+    def compose(self) -> ComposeResult:
+        e = self.entry
+        with Vertical():
+            yield Static(
+                f"#{e.audit_id} {e.action} by {e.staff} at {e.at:%Y-%m-%d %H:%M} UTC",
+                id="entry-title", markup=False,
+            )
+            yield Static(e.summary, id="entry-summary", markup=False)
+            with VerticalScroll(id="entry-rows"):
+                yield Static("\n".join(self.payload.lines) or "(no row images)",
+                             id="entry-lines", markup=False)
+            undo = "u undoes it." if self.refusal is None else f"Undo: {self.refusal}"
+            yield Static(undo, id="entry-undo", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.refusal is None if action == "undo" else True
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+    def action_undo(self) -> None:
+        self.dismiss(True)
