@@ -4,8 +4,9 @@ through the core API (readiness and the report), not through the screen."""
 from __future__ import annotations
 
 from pilot_helpers import press_settled, settle
+from textual.widgets import Input
 
-from core.actions import delete
+from core.actions import delete, invite
 from core.context import Context
 from core.readiness import readiness
 from core.reporting import report_for_context
@@ -138,3 +139,15 @@ async def test_dashboard_counts_follow_the_queue(app: FamtriageApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await press_settled(pilot, "w", "A", "y", "escape")
         assert app.screen.query_one("#orgs", FrameTable).frame["left"].to_list() == ["5", "4"]
+
+
+async def test_a_refused_email_change_keeps_the_typing(app: FamtriageApp, ctx: Context) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_settled(pilot, "w", "slash", *"smithfamily", "enter")
+        assert _key(app) == (1, "smithfamily@home.org")
+        await press_settled(pilot, "right", "e", *"mary@home.org", "enter")
+        invite(ctx, 1031, "Sam", "Smith", "sam@home.org")  # the family changes meanwhile
+        await press_settled(pilot, "y")
+        assert "changed since you looked" in _message(app)
+        await press_settled(pilot, "right", "e")
+        assert app.screen.query_one(Input).value == "mary@home.org"

@@ -3,17 +3,9 @@ awaited, no animation). Update with `pytest tests/tui --snapshot-update` and rev
 
 from __future__ import annotations
 
-from pilot_helpers import press_settled
-from textual.pilot import Pilot
+from test_snapshots import keys
 
 from tui.app import FamtriageApp
-
-
-def keys(*presses: str):
-    async def run(pilot: Pilot) -> None:
-        await press_settled(pilot, *presses)
-
-    return run
 
 
 class TestQueue:

@@ -129,6 +129,7 @@ class QueueScreen(AppScreen):
         self.initial: int | None = None
         self.history: list[tuple[GroupKey, tuple[int, ...]]] = []
         self.busy = False
+        self.drafts: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -302,6 +303,7 @@ class QueueScreen(AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
+                self.drafts[family] = text  # kept until it works: a refusal loses no typing
                 try:
                     steps = change_email_steps(group, family, text)
                 except FamtriageError as exc:
@@ -311,7 +313,7 @@ class QueueScreen(AppScreen):
 
         title = f"New login email for the primary guardian of family #{family}"
         hint = "Enter checks and continues · escape cancels"
-        self.app.push_screen(PromptModal(title, hint, check), chosen)
+        self.app.push_screen(PromptModal(title, hint, check, self.drafts.get(family, "")), chosen)
 
     def _prepare(self, title: str, steps: tuple[Step, ...]) -> None:
         self.busy = True
@@ -379,6 +381,7 @@ class QueueScreen(AppScreen):
             back, _ = self.history.pop()
             self.reload(want=back, hint=index, note=f"Undone: {summaries}")
             return
+        self.drafts.clear()
         if key is not None:
             self.history.append((key, tuple(r.audit_id for r in message.results)))
         self.reload(want=key, hint=index, note=f"Done: {summaries} (u undoes)")
