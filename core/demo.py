@@ -275,68 +275,89 @@ def _phones(rng: np.random.Generator, n: int) -> pl.Series:
     return pl.Series(rng.integers(2_000_000_000, 9_999_999_999, n)).cast(pl.String)
 
 
+def _owned(
+    rng: np.random.Generator,
+    owners: np.ndarray,
+    mean: float,
+    key: str,
+    owner: str,
+    first_id: int,
+    columns: Callable[[int], dict],
+) -> pl.DataFrame:
+    """Rows owned by `owners` (Poisson(mean) each), ids from `first_id`, other columns
+    made by `columns(n)`."""
+    owned = _repeat_ids(rng, owners, mean)
+    n = len(owned)
+    ids = {key: np.arange(first_id, first_id + n), owner: owned}
+    return pl.DataFrame({**ids, **columns(n)})
+
+
 def _history(rng: np.random.Generator, fid: np.ndarray, first_id: int) -> dict[str, pl.DataFrame]:
     """Students, enrollments, payments, policies and activity for the families in `fid`."""
-    s_fam = _repeat_ids(rng, fid, 1.5)
-    ns = len(s_fam)
-    students = pl.DataFrame(
-        {
-            "student_id": np.arange(first_id, first_id + ns),
-            "family_id": s_fam,
-            "first_name": _pick(rng, FIRST, ns),
-            "last_name": _pick(rng, LAST, ns),
-            "birth_date": _times(rng, ns).dt.date(),
-        }
-    )
-    e_stu = _repeat_ids(rng, students["student_id"].to_numpy(), 1.3)
-    ne = len(e_stu)
-    start = _times(rng, ne)
-    enrollments = pl.DataFrame(
-        {
-            "enrollment_id": np.arange(first_id, first_id + ne),
-            "student_id": e_stu,
-            "class_name": _pick(rng, CLASSES, ne),
+
+    def enrollment(n: int) -> dict:
+        start = _times(rng, n)
+        return {
+            "class_name": _pick(rng, CLASSES, n),
             "start_date": start.dt.date(),
             "end_date": (start + timedelta(days=120)).dt.date(),
         }
-    )
-    p_fam = _repeat_ids(rng, fid, 4.1)
-    np_ = len(p_fam)
-    payments = pl.DataFrame(
-        {
-            "payment_id": np.arange(first_id, first_id + np_),
-            "family_id": p_fam,
-            "amount": rng.integers(1_500, 25_000, np_) / 100,
-            "paid_at": _times(rng, np_),
-        }
-    )
-    k_fam = _repeat_ids(rng, fid, 1.0)
-    nk = len(k_fam)
-    policies = pl.DataFrame(
-        {
-            "policy_id": np.arange(first_id, first_id + nk),
-            "family_id": k_fam,
-            "policy_name": _pick(rng, POLICIES, nk),
-            "signed_at": _times(rng, nk),
-        }
-    )
-    a_fam = _repeat_ids(rng, fid, 0.8)
-    na = len(a_fam)
-    activity = pl.DataFrame(
-        {
-            "activity_id": np.arange(first_id, first_id + na),
-            "family_id": a_fam,
-            "at": _times(rng, na),
-            "kind": _pick(rng, KINDS, na),
-            "detail": pl.Series([""] * na, dtype=pl.String),
-        }
+
+    students = _owned(
+        rng,
+        fid,
+        1.5,
+        "student_id",
+        "family_id",
+        first_id,
+        lambda n: {
+            "first_name": _pick(rng, FIRST, n),
+            "last_name": _pick(rng, LAST, n),
+            "birth_date": _times(rng, n).dt.date(),
+        },
     )
     return {
         "students": students,
-        "enrollments": enrollments,
-        "payments": payments,
-        "policies": policies,
-        "activity": activity,
+        "enrollments": _owned(
+            rng,
+            students["student_id"].to_numpy(),
+            1.3,
+            "enrollment_id",
+            "student_id",
+            first_id,
+            enrollment,
+        ),
+        "payments": _owned(
+            rng,
+            fid,
+            4.1,
+            "payment_id",
+            "family_id",
+            first_id,
+            lambda n: {"amount": rng.integers(1_500, 25_000, n) / 100, "paid_at": _times(rng, n)},
+        ),
+        "policies": _owned(
+            rng,
+            fid,
+            1.0,
+            "policy_id",
+            "family_id",
+            first_id,
+            lambda n: {"policy_name": _pick(rng, POLICIES, n), "signed_at": _times(rng, n)},
+        ),
+        "activity": _owned(
+            rng,
+            fid,
+            0.8,
+            "activity_id",
+            "family_id",
+            first_id,
+            lambda n: {
+                "at": _times(rng, n),
+                "kind": _pick(rng, KINDS, n),
+                "detail": pl.Series([""] * n, dtype=pl.String),
+            },
+        ),
     }
 
 

@@ -31,6 +31,12 @@ class Conflict(FamtriageError):
     exit_code = 1
 
 
+class Cancelled(FamtriageError):
+    """The user cancelled long work (a report task, an export); nothing was kept."""
+
+    exit_code = 1
+
+
 def reason(exc: BaseException) -> str:
     """A library exception as one short line: its first line, without the pointer to
     SQLAlchemy's web page or the driver's class name in brackets."""

@@ -144,11 +144,20 @@ def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.Da
         if field.name not in columns:
             exprs.append(pl.lit(None).alias(field.name))
             continue
-        col = pl.col(columns[field.name])
+        col, dtype = pl.col(columns[field.name]), raw.schema[columns[field.name]]
         present = col.is_not_null()
-        if raw.schema[columns[field.name]] == pl.String:
-            present = present & (col.str.strip_chars() != "")
-        parsed = PARSERS[field.kind](col, raw.schema[columns[field.name]])
+        if dtype == pl.String:
+            present = present & col.str.contains(r"\S")
+        if field.kind == "str":
+            # text cannot fail to parse; blank text is no value, in every file format
+            exprs.append(pl.when(present).then(col.cast(pl.String)).alias(field.name))
+            checks.append((field, present, None))
+            continue
+        if field.kind != "money" and dtype == _dtype(field.kind):
+            exprs.append(col.alias(field.name))  # already typed: nothing to parse
+            checks.append((field, present, None))
+            continue
+        parsed = PARSERS[field.kind](col, dtype)
         exprs.append(pl.when(present).then(parsed).alias(field.name))
         checks.append((field, present, parsed))
     typed = raw.select(exprs)
@@ -163,6 +172,7 @@ def _collect_problems(source: Source, raw: pl.DataFrame, checks: list, problems:
         [
             (present & parsed.is_null()).alias(f"bad:{field.name}")
             for field, present, parsed in checks
+            if parsed is not None
         ]
         + [
             (~present).alias(f"missing:{field.name}")

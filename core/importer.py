@@ -76,7 +76,7 @@ def import_tables(
             _remove_org(bulk, org_id)
         was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
         tables["staff"] = _new_staff(bulk, tables["staff"])
-        _check_collisions(bulk, tables)
+        _check_collisions(bulk, tables, ("staff",) if was_empty else (*FAMILY_TABLES, "staff"))
         if on_progress:
             on_progress(1, steps)
         indexes = _secondary_indexes() if was_empty else []
@@ -116,10 +116,11 @@ def _secondary_indexes() -> list:
     return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
-def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame]) -> None:
-    """Ids are global: an id another organization already uses is refused."""
+def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame], names: tuple[str, ...]) -> None:
+    """Ids are global: an id another organization already uses is refused. (A store
+    without families holds no family rows, so only staff can collide there.)"""
     problems: list[str] = []
-    for name in (*FAMILY_TABLES, "staff"):
+    for name in names:
         table = schema.metadata.tables[name]
         key = schema.IMPORT_SPECS[name].key
         ids = tables[name][key].to_list()

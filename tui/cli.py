@@ -38,7 +38,7 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-COMMAND_MODULES = ("tui.cli_engine", "tui.cli_actions")
+COMMAND_MODULES = ("tui.cli_engine", "tui.cli_actions", "tui.cli_exports")
 """Modules that each add their commands with `register(sub, common)`."""
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tui.cli import EXIT_OK, add_command, as_json, confirm, context, emit, opt, progress
+from tui.cli_exports import add_file_options
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
@@ -40,8 +41,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         "the FAM-12 report: families sharing a primary login email",
         cmd_report,
     )
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    p.add_argument("--format", choices=["table", "csv", "xlsx", "pdf", "json"], default="table")
+    add_file_options(p)
     p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
     p.add_argument(
         "--from",
@@ -123,16 +124,12 @@ def _report(args: argparse.Namespace, scope: str):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    report = _report(args, args.scope)
-    if args.format == "json":
-        from core.documents import report_document
+    """Run FAM-12 (recorded as a finished task) and print or write it in any format."""
+    from tui.cli_exports import check_output, run_report, write_report
 
-        emit(report_document(report), args.output)
-    else:
-        from tui.text_tables import report_text
-
-        emit(report_text(report), args.output)
-    return EXIT_OK
+    check_output(args)
+    report, meta = run_report(args)
+    return write_report(report, meta, args)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
