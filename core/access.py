@@ -19,6 +19,7 @@ VIEW_PERMISSIONS: dict[str, str | None] = {
     "dashboard": None,
     "readiness": "reports.fam12",
     "report": "reports.fam12",
+    "queue": "reports.fam12",
     "search": "families.view",
     "family": "families.view",
     "audit": "families.view",

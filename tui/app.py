@@ -24,6 +24,7 @@ from tui.screens.audit import AuditScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.family import FamilyScreen
 from tui.screens.help import HelpScreen
+from tui.screens.queue import QueueScreen
 from tui.screens.report import ReportScreen
 from tui.screens.search import SearchScreen
 from tui.screens.tasks import TasksScreen
@@ -33,6 +34,7 @@ SCREENS_BY_VIEW = {
     "search": SearchScreen,
     "tasks": TasksScreen,
     "audit": AuditScreen,
+    "queue": QueueScreen,
 }
 
 

@@ -22,6 +22,7 @@ VIEWS = {
     "report": ("FAM-12 report", "Families sharing a primary login email, with what to do."),
     "search": ("Search families", "Every family with an email (or part of one)."),
     "tasks": ("Background tasks", "Running and finished FAM-12 reports; open a result."),
+    "queue": ("Resolution queue", "Resolve FAM-12 groups one at a time, in two keys each."),
     "audit": ("Audit log", "Who did what, newest first; undo from there."),
 }
 """Screens the palette can open → (name, what it shows)."""

@@ -54,6 +54,13 @@ class DashboardScreen(AppScreen):
             tooltip="Search families by email, or part of one.",
         ),
         Binding(
+            "w",
+            "app.open('queue')",
+            "Work queue",
+            id="dashboard.queue",
+            tooltip="Resolve FAM-12 groups one at a time, starting with the first left.",
+        ),
+        Binding(
             "t",
             "app.open('tasks')",
             "Tasks",
@@ -87,7 +94,8 @@ class DashboardScreen(AppScreen):
             TASK_COLUMNS, id="recent", selectable=False, empty_text="No report has run yet."
         )
         yield Static(
-            "r report · / search by email · t tasks · a audit log · ? every key\n" + PALETTE_HINT,
+            "w works through the queue · r report · / search by email · t tasks · a audit log\n"
+            "? lists every key · " + PALETTE_HINT,
             id="start",
             markup=False,
         )

@@ -1,0 +1,151 @@
+"""What the resolution queue's keys do to a group, through the actions' own API.
+
+Permission checks, "changed since you looked" checks, audit rows and undo all belong
+to `core.actions`, `core.merge` and `core.undo`; this module only decides which of
+those calls a key means (`A` per recommendation, `m`, `d`, `e`), states them for a
+confirmation, and runs them so a group is resolved all at once or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import preconditions
+from core.actions import (
+    MergeRequest,
+    change_email,
+    delete_in,
+    merge_in,
+    preview_delete,
+    preview_merge,
+)
+from core.audit import ActionResult
+from core.context import Context
+from core.emails import is_valid_email, normalize_email
+from core.errors import Conflict, InputError
+from core.queue import QueueGroup
+from core.search import search_families
+from core.undo import undo
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action on a group: merge (survivor first), delete, or change an email."""
+
+    kind: str
+    family_ids: tuple[int, ...]
+    guardian_id: int | None = None
+    new_email: str | None = None
+
+
+class NeedsReview(Conflict):
+    """`A` on a review group: the recommendation is a human decision, not an action."""
+
+
+def recommended_steps(group: QueueGroup) -> tuple[Step, ...]:
+    """What `A` does: merge the families with history into the survivor, then delete
+    those without; a review group raises NeedsReview (names differ: a person decides)."""
+    if group.action == "review" or group.survivor is None:
+        raise NeedsReview(
+            f"{group.email} needs a human decision (review): change one email with e, "
+            "or merge/delete by hand; moved on to the next group"
+        )
+    steps: list[Step] = []
+    if group.merge:
+        steps.append(Step("merge", (group.survivor, *group.merge)))
+    steps.extend(Step("delete", (family,)) for family in group.delete)
+    return tuple(steps)
+
+
+def merge_steps(group: QueueGroup, survivor: int) -> tuple[Step, ...]:
+    """`m`: every other family of the group merges into the chosen survivor."""
+    others = tuple(i for i in group.family_ids if i != survivor)
+    return (Step("merge", (survivor, *others)),)
+
+
+def delete_steps(family_id: int) -> tuple[Step, ...]:
+    """`d`: delete the selected family (refused by core if it has history)."""
+    return (Step("delete", (family_id,)),)
+
+
+def change_email_steps(group: QueueGroup, family_id: int, new_email: str) -> tuple[Step, ...]:
+    """`e`: give the selected family's primary guardian another login email."""
+    guardian = group.primaries.get(family_id)
+    if guardian is None:
+        raise InputError(f"family #{family_id} has no primary guardian to change")
+    return (Step("change_email", (family_id,), guardian, new_email.strip()),)
+
+
+def describe(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> str:
+    """The confirmation text: exactly what will happen, from the actions' previews
+    (which also check permissions, so a refusal shows before anything is asked)."""
+    lines = []
+    for step in steps:
+        if step.kind == "merge":
+            survivor, *others = step.family_ids
+            lines.append(preview_merge(ctx, survivor, others).summary + ".")
+        elif step.kind == "delete":
+            lines.append(preview_delete(ctx, step.family_ids[0]).summary + ".")
+        else:
+            ctx.actor.require("families.edit")
+            row = group.families.filter(family_id=step.family_ids[0]).row(0, named=True)
+            lines.append(
+                f"Change the login email of {row['primary_guardian'] or 'the primary guardian'} "
+                f"(guardian #{step.guardian_id}, family #{step.family_ids[0]}) from "
+                f"{row['raw_email']} to {step.new_email}."
+            )
+    if any(step.kind == "delete" for step in steps):
+        lines.append(
+            "Deleting removes the family from the store; it stays restorable from the "
+            "audit log (undo) until purged."
+        )
+    return "\n".join(lines)
+
+
+def execute(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> tuple[ActionResult, ...]:
+    """Run the steps in one transaction, refused if the group changed since the engineer
+    looked (`group.looked`); one audit row per action, so each can be undone."""
+    if len(steps) == 1 and steps[0].kind == "change_email":
+        step = steps[0]
+        with ctx.store.engine.connect() as conn:
+            preconditions.check_expected(conn, list(group.family_ids), group.looked)
+        assert step.guardian_id is not None and step.new_email is not None
+        return (change_email(ctx, step.guardian_id, step.new_email),)
+    results: list[ActionResult] = []
+    with ctx.store.write() as conn:
+        preconditions.check_expected(conn, list(group.family_ids), group.looked)
+        for step in steps:
+            if step.kind == "merge":
+                survivor, *others = step.family_ids
+                results.append(merge_in(conn, ctx, MergeRequest(survivor, tuple(others))))
+            elif step.kind == "delete":
+                results.append(delete_in(conn, ctx, step.family_ids[0]))
+            else:
+                raise InputError("an email change runs on its own")
+    return tuple(results)
+
+
+def undo_last(ctx: Context, audit_ids: tuple[int, ...]) -> tuple[ActionResult, ...]:
+    """Undo what one queue key did (a fast-path `A` may be a merge and deletes), newest
+    first, so each undo finds the rows as its action left them."""
+    return tuple(undo(ctx, audit_id) for audit_id in reversed(audit_ids))
+
+
+def email_problem(ctx: Context, org_id: int, guardian_id: int | None, text: str) -> str | None:
+    """Why `text` cannot be this guardian's new login, or None: not an address, or
+    already a login in the organization (checked again by the action itself)."""
+    key = normalize_email(text)
+    if not key:
+        return "type the new email address"
+    if not is_valid_email(key):
+        return f"{text.strip()} is not a valid email address"
+    for hit in search_families(ctx, key, limit=50):
+        if hit.match != "exact" or hit.org_id != org_id:
+            continue
+        for guardian in hit.guardians:
+            if guardian.guardian_id != guardian_id and normalize_email(guardian.email) == key:
+                return (
+                    f"{key} is already the login of {guardian.name or 'a guardian'} "
+                    f"(guardian #{guardian.guardian_id}, family #{hit.family_id})"
+                )
+    return None

@@ -1,0 +1,29 @@
+"""The queue's confirmation: the app's yes/no, where Enter also says yes.
+
+The queue's fast path is two keys per group (`A`, then `y` or Enter), so Enter
+confirms here even though No, the safe choice, holds the focus; `n`/Esc cancel.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from tui.modals.confirm import ConfirmModal
+
+
+class QueueConfirmModal(ConfirmModal):
+    """ConfirmModal plus Enter as yes (a priority key, so the focused No button does not
+    take it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "answer(True)",
+            "Yes",
+            id="queue-confirm.yes",
+            priority=True,
+            tooltip="Do it, exactly as stated.",
+        ),
+    ]

@@ -1,0 +1,126 @@
+"""A FAM-12 group's families side by side, one column each, differences highlighted.
+
+Which fields differ comes from core (`QueueGroup.differ`); this widget only draws.
+Two to five columns share the width; more scroll sideways. Every value is customer
+data, so each column is a `rich.text.Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import HorizontalScroll
+from textual.widgets import Static
+
+from core.formatting import money_display
+from core.queue import QueueGroup, visible_whitespace
+
+ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ()),
+    ("Family", ("family_id",)),
+    ("Name", ("family_name",)),
+    ("Guardian", ("primary_guardian",)),
+    ("Raw email", ("raw_email",)),
+    ("Created", ("created_at",)),
+    ("Students", ("students",)),
+    ("Enrollments", ("enrollments",)),
+    ("Payments", ("payments", "payments_total_cents")),
+    ("Policies", ("policies",)),
+    ("Activity", ("activity",)),
+    ("Last active", ("last_activity",)),
+    ("History", ("has_history",)),
+)
+"""Label → the report fields its line shows (a line is highlighted if any differs)."""
+
+LABEL_WIDTH = 13
+MIN_WIDTH = 20
+MAX_SIDE_BY_SIDE = 5
+
+ROLE_LABELS = {
+    "survivor": "KEEP (survivor)",
+    "merge": "merge into KEEP",
+    "delete": "delete",
+    "review": "review: decide",
+}
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value is not None else "—"
+
+
+def _line(label: str, row: dict) -> str:
+    """One field of one family as text."""
+    if label == "":
+        return ROLE_LABELS.get(row["role"], row["role"])
+    values = {
+        "Family": f"#{row['family_id']}",
+        "Name": row["family_name"] or "(no name)",
+        "Guardian": row["primary_guardian"] or "(no name)",
+        "Raw email": visible_whitespace(row["raw_email"]),
+        "Created": _date(row["created_at"]),
+        "Payments": f"{row['payments']} · {money_display(row['payments_total_cents'])}",
+        "Last active": _date(row["last_activity"]),
+        "History": "yes" if row["has_history"] else "no",
+    }
+    return values.get(label, str(row.get(label.lower(), "")))
+
+
+def column_text(row: dict, differ: frozenset[str]) -> Text:
+    """A family's column: differing lines in the warning style, the role line bold."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for number, (label, fields) in enumerate(ROWS):
+        style = "bold" if number == 0 else ("bold yellow" if differ & set(fields) else "")
+        text.append(_line(label, row), style=style)
+        if number < len(ROWS) - 1:
+            text.append("\n")
+    return text
+
+
+class FamilyColumns(HorizontalScroll, can_focus=False):
+    """The comparison: a label column, then one column per family; one is selected."""
+
+    DEFAULT_CSS = """
+    FamilyColumns { height: auto; max-height: 17; }
+    FamilyColumns > .labels { width: 13; height: auto; color: $text-muted; padding-top: 1; }
+    FamilyColumns > .family {
+        height: auto; border: round $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    FamilyColumns > .family.-selected { border: heavy $accent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        labels = "\n".join(label for label, _ in ROWS)
+        yield Static(labels, classes="labels", markup=False)
+
+    async def show(self, group: QueueGroup, selected: int) -> None:
+        """Replace the columns with this group's families (survivor first)."""
+        await self.query(".family").remove()
+        await self.mount_all(
+            Static(column_text(row, group.differ), classes="family", markup=False)
+            for row in group.families.iter_rows(named=True)
+        )
+        self._fit()
+        self.select(selected)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Share the width among up to five columns; from the sixth on, scroll."""
+        columns = list(self.query(".family"))
+        if not columns:
+            return
+        room = self.size.width - LABEL_WIDTH
+        width = max(MIN_WIDTH, room // min(len(columns), MAX_SIDE_BY_SIDE))
+        for column in columns:
+            column.styles.width = width
+
+    def select(self, index: int) -> None:
+        """Mark the selected family and scroll it into view."""
+        for number, column in enumerate(self.query(".family")):
+            column.set_class(number == index, "-selected")
+            if number == index:
+                self.scroll_to_widget(column, animate=False)
