@@ -41,14 +41,8 @@ def can_view(actor: Actor, view: str) -> bool:
 
 
 def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
-    """The stored report tasks this session may list and open.
-
-    Tasks live in the OS user's data dir, shared by every store that user opens, and a
-    record does not name its store. A task is shown only when every organization it
-    covered is in view here under the same name, so another store's (or another
-    organization's) results do not appear.
-    """
-    names = ctx.org_names()
-    return [
-        t for t in tasks if t.org_ids and all(names.get(o) == t.org_names.get(o) for o in t.org_ids)
-    ]
+    """The stored report tasks this session may list and open: those run on this store
+    (tasks live in the OS user's data dir, shared by every store that user opens) whose
+    organizations are all in view here."""
+    store = ctx.store.store_id()
+    return [t for t in tasks if t.store == store and t.org_ids and set(t.org_ids) <= set(ctx.orgs)]

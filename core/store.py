@@ -110,6 +110,10 @@ class Store:
     def _meta(conn: Connection, key: str) -> str | None:
         return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
 
+    def store_id(self) -> str:
+        with self.engine.connect() as conn:
+            return self.identity(conn)
+
     def identity(self, conn: Connection) -> str:
         """A random id fixed at creation: a snapshot of another store is never trusted."""
         return self._meta(conn, "store_id") or ""

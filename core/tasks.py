@@ -60,6 +60,9 @@ class TaskRecord:
     duration_s: float | None = None
     error: str | None = None
     pid: int | None = None
+    store: str | None = None
+    """The identity of the store it ran on (tasks live in the user's data dir, shared by
+    every store that user opens)."""
 
     @property
     def org_id(self) -> int | None:
@@ -95,6 +98,7 @@ class TaskRecord:
             duration_s=data.get("duration_s"),
             error=data.get("error"),
             pid=data.get("pid"),
+            store=data.get("store"),
         )
 
 
@@ -140,7 +144,11 @@ def _save_frames(task_id: int, report: Report) -> None:
 
 
 def _begin(
-    staff: str | None, orgs: dict[int, str], scope: str, started_at: datetime | None = None
+    staff: str | None,
+    orgs: dict[int, str],
+    scope: str,
+    started_at: datetime | None = None,
+    store: str | None = None,
 ) -> TaskRecord:
     task_id, _ = _new_task_dir()
     record = TaskRecord(
@@ -155,6 +163,7 @@ def _begin(
         scope=scope,
         org_names=dict(orgs),
         pid=os.getpid(),
+        store=store,
     )
     _save_record(record)
     return record
@@ -178,11 +187,15 @@ def _finish(record: TaskRecord, state: str, report: Report | None, error: str | 
 
 
 def record_report(
-    report: Report, staff: str | None, orgs: dict[int, str], duration_s: float
+    report: Report,
+    staff: str | None,
+    orgs: dict[int, str],
+    duration_s: float,
+    store: str | None = None,
 ) -> TaskRecord:
     """Store a report computed elsewhere (the CLI's `report`) as a finished task."""
     started = datetime.fromtimestamp(time.time() - duration_s).astimezone()
-    return _finish(_begin(staff, orgs, report.scope, started), "done", report, None)
+    return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
 
 
 class TaskHandle:
@@ -241,7 +254,7 @@ def start_report_task(
     its own thread (Textual: `call_from_thread` or a message) before touching widgets.
     """
     ctx.actor.require("reports.fam12")
-    handle = TaskHandle(_begin(ctx.actor.email, ctx.org_names(), scope))
+    handle = TaskHandle(_begin(ctx.actor.email, ctx.org_names(), scope, store=ctx.store.store_id()))
     threading.Thread(
         target=_run, args=(handle, ctx, scope, on_progress), daemon=True, name="fam12"
     ).start()

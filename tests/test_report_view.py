@@ -50,8 +50,8 @@ def test_views_need_their_permission(store) -> None:
         require_view(desk, "report")
 
 
-def test_only_tasks_of_organizations_in_view(ctx: Context) -> None:
-    def task(task_id: int, names: dict[int, str]) -> TaskRecord:
+def test_only_tasks_of_this_store_and_organizations_in_view(store) -> None:
+    def task(task_id: int, orgs: tuple[int, ...], on: str) -> TaskRecord:
         return TaskRecord(
             task_id,
             "report",
@@ -60,11 +60,18 @@ def test_only_tasks_of_organizations_in_view(ctx: Context) -> None:
             datetime(2026, 1, 1),
             None,
             None,
-            tuple(names),
+            orgs,
             "primary",
-            names,
+            store=on,
         )
 
-    names = ctx.org_names()
-    mine, other_store, none = task(1, names), task(2, {1: "Demo Organization 1"}), task(3, {})
-    assert visible_tasks(ctx, [mine, other_store, none]) == [mine]
+    here = store.store_id()
+    owner = Context.open(store, "owner@riverside.test")
+    tasks = [
+        task(1, (1,), here),
+        task(2, (1, 2), here),
+        task(3, (1,), "another store"),
+        task(4, (), here),
+    ]
+    assert visible_tasks(owner, tasks) == tasks[:1]
+    assert visible_tasks(Context.open(store), tasks) == tasks[:2]

@@ -64,18 +64,20 @@ def run_report(args: argparse.Namespace) -> tuple[Report, ExportMeta, threading.
     with progress("FAM-12 report") as on_progress:
         report = report_for_context(ctx, args.scope, on_progress)
     meta = ExportMeta(ctx.org_names(), ctx.actor.email)
-    keeping = threading.Thread(target=_record, args=(report, meta, time.monotonic() - started))
+    keeping = threading.Thread(
+        target=_record, args=(report, meta, time.monotonic() - started, ctx.store.store_id())
+    )
     keeping.start()
     return report, meta, keeping
 
 
-def _record(report, meta, duration_s: float) -> None:
+def _record(report, meta, duration_s: float, store: str) -> None:
     """Keep the result for the TUI's task list; a read-only data dir only costs that."""
     from core.errors import FamtriageError
     from core.tasks import record_report
 
     try:
-        record_report(report, meta.staff, meta.org_names, duration_s)
+        record_report(report, meta.staff, meta.org_names, duration_s, store)
     except (OSError, FamtriageError) as exc:
         print(f"famtriage: note: the report was not kept as a task ({exc})", file=sys.stderr)
 
