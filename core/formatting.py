@@ -39,3 +39,16 @@ def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
+
+
+def history_expr(currency: str = "") -> pl.Expr:
+    """A family's history on one line: "stu 1 enr 1 pay 2 ($91.25) pol 1 act 1"."""
+    return pl.format(
+        "stu {} enr {} pay {} (" + currency + "{}) pol {} act {}",
+        "students",
+        "enrollments",
+        "payments",
+        money_expr(pl.col("payments_total_cents")),
+        "policies",
+        "activity",
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.formatting import money_expr
+from core.formatting import history_expr
 from core.report import Report
 
 
@@ -62,15 +62,7 @@ def report_text(report: Report) -> str:
             "reason",
         ).alias("line"),
     )
-    history = pl.format(
-        "stu {} enr {} pay {} ({}) pol {} act {}",
-        "students",
-        "enrollments",
-        "payments",
-        money_expr(pl.col("payments_total_cents")),
-        "policies",
-        "activity",
-    )
+    history = history_expr()
     visible = pl.col("raw_email").str.replace_all(r"[ \t\u00a0]", "·")
     lines = report.families.select(
         pl.struct("org_id", "email").rle_id().cast(pl.Int64).alias("_g"),

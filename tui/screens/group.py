@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
-from core.formatting import money_expr
+from core.formatting import history_expr
 from core.report import Report
 from core.report_view import group_families, group_row
 from tui.screens.base import AppScreen
@@ -62,15 +62,7 @@ class GroupScreen(AppScreen):
 
 def _family_rows(families: pl.DataFrame) -> pl.DataFrame:
     """Display strings for each family; counts read "stu 1 enr 1 pay 2 ($91.25) …"."""
-    history = pl.format(
-        "stu {} enr {} pay {} (${}) pol {} act {}",
-        "students",
-        "enrollments",
-        "payments",
-        money_expr(pl.col("payments_total_cents")),
-        "policies",
-        "activity",
-    )
+    history = history_expr("$")
     return families.with_columns(
         pl.format("#{}", "family_id").alias("_id"),
         pl.col("created_at").dt.strftime("%Y-%m-%d").fill_null("").alias("_created"),
