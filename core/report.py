@@ -79,7 +79,9 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
         .select(pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash())
         .to_series(),
     )
-    return logins.filter(login.is_duplicated() | mailbox.is_duplicated())
+    keys = pl.DataFrame({"login": login, "mailbox": mailbox})
+    shared = keys.select((pl.len().over("login") > 1) | (pl.len().over("mailbox") > 1))
+    return logins.filter(shared.to_series())
 
 
 def _tricky(email: pl.Expr) -> pl.Expr:
