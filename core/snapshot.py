@@ -78,6 +78,16 @@ def load(store: Store) -> Snapshot:
     return _write(folder, identity, generation, logins, stats, orgs)
 
 
+def logins(store: Store) -> pl.LazyFrame:
+    """Every login of an active family, fresh: for scans no index can serve. (Where the
+    snapshot cannot be written, they are read from the store instead: slower, as right.)"""
+    snap = load(store)
+    path = cache_dir(store) / "logins.parquet"
+    if _read_stamp(cache_dir(store), store.store_id()) == snap.generation and path.exists():
+        return pl.scan_parquet(path)
+    return frames.logins(_store_tables(store, None)).lazy()
+
+
 def absorb_import(
     store: Store, tables: frames.Tables, org_ids: list[int], generation: int, was_empty: bool
 ) -> None:
