@@ -180,4 +180,5 @@ def _persist(folder: Path, files: dict[str, pl.DataFrame], stamp: dict) -> None:
         os.replace(tmp, folder / f"{name}.parquet")
     tmp = folder / ".stamp.tmp"
     tmp.write_text(json.dumps(stamp))
+    os.chmod(tmp, 0o600)
     os.replace(tmp, folder / "stamp.json")

@@ -8,6 +8,7 @@ frames through an Arrow-native driver (ADBC) instead of Python rows.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -70,6 +71,7 @@ class Store:
                 raise InputError(f"{path.parent}: no such directory")
             if not path.exists() and not create:
                 raise InputError(f"{path}: no such store")
+            _create_private(path)
         try:
             engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
@@ -270,6 +272,17 @@ def _copy_rows(cursor, table: str, frame: pl.DataFrame) -> None:
     with cursor.copy(statement) as copy:
         for row in frame.iter_rows():
             copy.write_row(row)
+
+
+def _create_private(path: Path) -> None:
+    """A new SQLite store holds personal data: create it readable by its owner only
+    (SQLite gives its -wal and -shm files the same mode)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the store: {exc.strerror}") from exc
 
 
 def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:

@@ -133,3 +133,9 @@ def test_json_pipes_into_json_tool(sample_db: Path) -> None:
         [sys.executable, "-m", "json.tool"], input=report.stdout, check=True, capture_output=True
     )
     assert report.stderr == b""
+
+
+def test_new_store_is_private(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "private.db"
+    assert run(capsys, "--db", str(db), "plan")[0] == 0
+    assert db.stat().st_mode & 0o777 == 0o600
