@@ -8,7 +8,7 @@ confirmation, and runs them so a group is resolved all at once or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import preconditions
 from core.actions import (
@@ -36,13 +36,40 @@ class Step:
     family_ids: tuple[int, ...]
     guardian_id: int | None = None
     new_email: str | None = None
+    name_from: int | None = None
+    phone_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Takes:
+    """What a merge keeps from a family other than the survivor: its family name, its
+    primary guardian's phone (DESIGN §5: the engineer may take either from any of them)."""
+
+    name_from: int | None = None
+    phone_from: int | None = None
+
+    def toggled(self, what: str, family_id: int) -> Takes:
+        """`N`/`P` on a family: take from it, or (pressed again) stop taking from it."""
+        current = getattr(self, f"{what}_from")
+        return replace(self, **{f"{what}_from": None if current == family_id else family_id})
+
+    def describe(self, group: QueueGroup, lead: str = "A merge here keeps") -> str:
+        rows = {r["family_id"]: r for r in group.families.iter_rows(named=True)}
+        parts = []
+        if self.name_from is not None:
+            parts.append(
+                f"the family name “{rows[self.name_from]['family_name']}” (#{self.name_from})"
+            )
+        if self.phone_from is not None:
+            parts.append(f"the primary phone of #{self.phone_from}")
+        return f"{lead} " + " and ".join(parts) + "." if parts else ""
 
 
 class NeedsReview(Conflict):
     """`A` on a review group: the recommendation is a human decision, not an action."""
 
 
-def recommended_steps(group: QueueGroup) -> tuple[Step, ...]:
+def recommended_steps(group: QueueGroup, takes: Takes = Takes()) -> tuple[Step, ...]:
     """What `A` does: merge the families with history into the survivor, then delete
     those without; a review group raises NeedsReview (names differ: a person decides)."""
     if group.action == "review" or group.survivor is None:
@@ -52,15 +79,23 @@ def recommended_steps(group: QueueGroup) -> tuple[Step, ...]:
         )
     steps: list[Step] = []
     if group.merge:
-        steps.append(Step("merge", (group.survivor, *group.merge)))
+        steps.append(_merge(group.survivor, group.merge, takes))
     steps.extend(Step("delete", (family,)) for family in group.delete)
     return tuple(steps)
 
 
-def merge_steps(group: QueueGroup, survivor: int) -> tuple[Step, ...]:
+def merge_steps(group: QueueGroup, survivor: int, takes: Takes = Takes()) -> tuple[Step, ...]:
     """`m`: every other family of the group merges into the chosen survivor."""
     others = tuple(i for i in group.family_ids if i != survivor)
-    return (Step("merge", (survivor, *others)),)
+    return (_merge(survivor, others, takes),)
+
+
+def _merge(survivor: int, others: tuple[int, ...] | list[int], takes: Takes) -> Step:
+    """A merge step keeping only the takes that come from a family it merges."""
+    merged = (survivor, *others)
+    name = takes.name_from if takes.name_from in merged else None
+    phone = takes.phone_from if takes.phone_from in merged else None
+    return Step("merge", merged, name_from=name, phone_from=phone)
 
 
 def delete_steps(family_id: int) -> tuple[Step, ...]:
@@ -84,6 +119,9 @@ def describe(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> str:
         if step.kind == "merge":
             survivor, *others = step.family_ids
             lines.append(preview_merge(ctx, survivor, others).summary + ".")
+            kept = Takes(step.name_from, step.phone_from).describe(group, "The survivor takes")
+            if kept:
+                lines.append(kept)
         elif step.kind == "delete":
             lines.append(preview_delete(ctx, step.family_ids[0]).summary + ".")
         else:
@@ -117,7 +155,8 @@ def execute(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> tuple[A
         for step in steps:
             if step.kind == "merge":
                 survivor, *others = step.family_ids
-                results.append(merge_in(conn, ctx, MergeRequest(survivor, tuple(others))))
+                request = MergeRequest(survivor, tuple(others), step.name_from, step.phone_from)
+                results.append(merge_in(conn, ctx, request))
             elif step.kind == "delete":
                 results.append(delete_in(conn, ctx, step.family_ids[0]))
             else:

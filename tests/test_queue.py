@@ -8,6 +8,7 @@ import pytest
 
 from core.context import Context
 from core.errors import Conflict, PermissionDenied
+from core.family import family_detail
 from core.queue import (
     differing_fields,
     find_group,
@@ -19,6 +20,7 @@ from core.queue import (
 )
 from core.queue_steps import (
     NeedsReview,
+    Takes,
     change_email_steps,
     delete_steps,
     describe,
@@ -110,6 +112,21 @@ def test_merge_confirmation_states_what_moves(ctx: Context) -> None:
     text = describe(ctx, group, recommended_steps(group))
     assert text.startswith(f"Merge 1 family (#1002) into #{group.survivor}:")
     assert "$" in text
+
+
+def test_a_merge_keeps_the_name_and_phone_the_engineer_took(ctx: Context) -> None:
+    group = load_view(ctx, want=(1, "jane.doe@example.com")).group
+    takes = Takes().toggled("name", 1002).toggled("phone", 1002)
+    assert takes.toggled("name", 1002).name_from is None  # pressed again: no longer taken
+    steps = recommended_steps(group, takes.toggled("phone", 1003))
+    assert (steps[0].name_from, steps[0].phone_from) == (1002, None)  # 1003 is deleted, not merged
+    text = describe(ctx, group, steps)
+    assert "The survivor takes the family name “Doe” (#1002)." in text
+    execute(ctx, group, merge_steps(group, 1001, takes))
+    detail = family_detail(ctx, 1001)
+    assert detail.family_name == "Doe"
+    primary = detail.guardians.filter(pl.col("is_primary"))
+    assert primary["phone"].to_list() == ["555-0102"]
 
 
 def test_review_group_needs_a_person(ctx: Context) -> None:

@@ -11,7 +11,10 @@ from pathlib import Path
 from textual.message import Message
 
 from core.audit import ActionResult, AuditEntry
+from core.errors import FamtriageError
 from core.exports import ExportMeta
+from core.queue import QueueGroup, QueueView
+from core.queue_steps import Step
 from core.readiness import OrgReadiness
 from core.report import Report
 from core.tasks import TaskHandle, TaskRecord
@@ -89,3 +92,29 @@ class ActionDone(Message):
     def __init__(self, result: ActionResult) -> None:
         super().__init__()
         self.result = result
+
+
+class QueueLoaded(Message):
+    """The report was recomputed and the next group opened."""
+
+    def __init__(self, view: QueueView, note: str, error: bool) -> None:
+        super().__init__()
+        self.view, self.note, self.error = view, note, error
+
+
+class StepsPrepared(Message):
+    """The actions' previews: the exact sentence the confirmation states."""
+
+    def __init__(self, group: QueueGroup, title: str, steps: tuple[Step, ...], text: str) -> None:
+        super().__init__()
+        self.group, self.title, self.steps, self.text = group, title, steps, text
+
+
+class StepsFinished(Message):
+    """Actions (or undos) done, or refused with the engine's own reason."""
+
+    def __init__(
+        self, results: tuple[ActionResult, ...], error: FamtriageError | None, undo: bool
+    ) -> None:
+        super().__init__()
+        self.results, self.error, self.undo = results, error, undo

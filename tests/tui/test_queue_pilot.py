@@ -8,6 +8,7 @@ from textual.widgets import Input
 
 from core.actions import delete, invite
 from core.context import Context
+from core.family import family_detail
 from core.readiness import readiness
 from core.reporting import report_for_context
 from core.store import Store
@@ -151,3 +152,17 @@ async def test_a_refused_email_change_keeps_the_typing(app: FamtriageApp, ctx: C
         assert "changed since you looked" in _message(app)
         await press_settled(pilot, "right", "e")
         assert app.screen.query_one(Input).value == "mary@home.org"
+
+
+async def test_a_merge_takes_the_name_chosen_with_n(app: FamtriageApp, ctx: Context) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press_settled(pilot, "w", "n", "n")
+        assert _key(app) == (1, "jane.doe@example.com")
+        await press_settled(pilot, "right", "N")  # the survivor is #1001; take #1002's name
+        assert "“Doe” (#1002)" in _message(app)
+        await press_settled(pilot, "A")
+        assert "The survivor takes the family name “Doe” (#1002)" in str(
+            app.screen.query_one("#confirm-detail").render()
+        )
+        await press_settled(pilot, "y")
+    assert family_detail(ctx, 1001).family_name == "Doe"

@@ -15,11 +15,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from core.audit import ActionResult
 from core.errors import FamtriageError, PermissionDenied
 from core.queue import (
     FILTERS,
@@ -33,6 +31,7 @@ from core.queue import (
 from core.queue_steps import (
     NeedsReview,
     Step,
+    Takes,
     change_email_steps,
     delete_steps,
     describe,
@@ -42,36 +41,11 @@ from core.queue_steps import (
     recommended_steps,
     undo_last,
 )
+from tui.messages import QueueLoaded, StepsFinished, StepsPrepared
 from tui.modals.prompt import PromptModal
 from tui.modals.queue_confirm import QueueConfirmModal
 from tui.screens.base import AppScreen
 from tui.widgets.family_columns import FamilyColumns
-
-
-class QueueLoaded(Message):
-    """The report was recomputed and the next group opened."""
-
-    def __init__(self, view: QueueView, note: str, error: bool) -> None:
-        super().__init__()
-        self.view, self.note, self.error = view, note, error
-
-
-class StepsPrepared(Message):
-    """The actions' previews: the exact sentence the confirmation states."""
-
-    def __init__(self, group: QueueGroup, title: str, steps: tuple[Step, ...], text: str) -> None:
-        super().__init__()
-        self.group, self.title, self.steps, self.text = group, title, steps, text
-
-
-class StepsFinished(Message):
-    """Actions (or undos) done, or refused with the engine's own reason."""
-
-    def __init__(
-        self, results: tuple[ActionResult, ...], error: FamtriageError | None, undo: bool
-    ) -> None:
-        super().__init__()
-        self.results, self.error, self.undo = results, error, undo
 
 
 def _key(key: str, action: str, name: str, tip: str, **extra) -> Binding:
@@ -93,6 +67,22 @@ class QueueScreen(AppScreen):
         _key("n", "go(1)", "Next", "Next group (without acting)."),
         _key("p", "go(-1)", "Prev", "Previous group.", show=False),
         _key("u", "undo", "Undo", "Undo the last action taken in the queue."),
+        _key(
+            "N",
+            "take('name')",
+            "Name from",
+            "A merge keeps the selected family's name (again: stop).",
+            key_display="N",
+            show=False,
+        ),
+        _key(
+            "P",
+            "take('phone')",
+            "Phone from",
+            "A merge keeps the selected family's primary phone (again: stop).",
+            key_display="P",
+            show=False,
+        ),
         _key(
             "left,h",
             "select(-1)",
@@ -130,6 +120,7 @@ class QueueScreen(AppScreen):
         self.history: list[tuple[GroupKey, tuple[int, ...]]] = []
         self.busy = False
         self.drafts: dict[int, str] = {}
+        self.takes = Takes()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,6 +186,7 @@ class QueueScreen(AppScreen):
             reason = Text.assemble((f"{group.action.upper()}: ", "bold"), group.reason)
             self.query_one("#queue-reason", Static).update(reason)
             self.selected = group.recommended_index
+            self.takes = Takes()
             await columns.show(group, self.selected)
         self._say(message.note, message.error)
         self.busy = False
@@ -275,7 +267,7 @@ class QueueScreen(AppScreen):
         if self.busy or key is None or self.view is None:
             return
         try:
-            steps = recommended_steps(self.view.group)
+            steps = recommended_steps(self.view.group, self.takes)
         except NeedsReview as review:
             order = self.view.order
             self.reload(want=order[step_index(len(order), index, 1)], note=str(review))
@@ -285,8 +277,14 @@ class QueueScreen(AppScreen):
     def action_merge(self) -> None:
         if not self.busy and self.view is not None and self.view.group is not None:
             group = self.view.group
-            steps = merge_steps(group, group.family_ids[self.selected])
+            steps = merge_steps(group, group.family_ids[self.selected], self.takes)
             self._prepare("Merge these families?", steps)
+
+    def action_take(self, what: str) -> None:
+        if not self.busy and self.view is not None and self.view.group is not None:
+            group = self.view.group
+            self.takes = self.takes.toggled(what, group.family_ids[self.selected])
+            self._say(self.takes.describe(group) or "A merge here keeps the survivor's own.")
 
     def action_delete(self) -> None:
         if not self.busy and self.view is not None and self.view.group is not None:
