@@ -17,10 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from core import demo
-from core.exports import ExportMeta, export_frame, export_report
-from core.from_export import report_from_export
-from core.report import Report
+from famtriage.core.exports.frame import ExportMeta, export_frame
+from famtriage.core.exports.write import export_report
+from famtriage.core.report.fam12 import Report
+from famtriage.core.sample import synthetic as demo
+from famtriage.core.source.direct import report_from_export
 
 
 def _tiled(report: Report, rows: int) -> Report:

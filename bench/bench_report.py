@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-FAMTRIAGE = [sys.executable, "-m", "tui.cli"]
+FAMTRIAGE = [sys.executable, "-m", "famtriage.tui.cli.main"]
 ROOT = Path(__file__).resolve().parent.parent
 
 DUCKDB_SQL = """

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.errors import Conflict, InputError
+from famtriage.core.errors import Conflict, InputError
 
 
 def check_target(path: Path, *, force: bool = True) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from core import config
-from core.context import Context
-from core.importer import import_export
-from core.store import Store
+from famtriage.core.access.context import Context
+from famtriage.core.source.importer import import_export
+from famtriage.core.store import config
+from famtriage.core.store.database import Store
 
 
 def open_store(db: str | None, on_progress: Callable[[int, int], None] | None = None) -> Store:

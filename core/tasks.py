@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from core.config import data_dir
-from core.errors import Cancelled, Conflict, NotFound
-from core.exports import ExportMeta
-from core.files import private_target, write_private
-from core.formatting import iso
-from core.report import Report
+from famtriage.core.errors import Cancelled, Conflict, NotFound
+from famtriage.core.exports.frame import ExportMeta
+from famtriage.core.files import private_target, write_private
+from famtriage.core.formatting import iso
+from famtriage.core.report.fam12 import Report
+from famtriage.core.store.config import data_dir
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is loaded only by a task that runs a report
-    from core.context import Context
+    from famtriage.core.access.context import Context
 
 KIND_REPORT = "report"
 STATES = ("running", "done", "cancelled", "failed", "interrupted")
@@ -264,7 +264,7 @@ def start_report_task(
 def _run(
     handle: TaskHandle, ctx: Context, scope: str, on_progress: ProgressCallback | None
 ) -> None:
-    from core.reporting import report_for_context
+    from famtriage.core.report.current import report_for_context
 
     def step(done: int, _total: int) -> None:
         """The report's stages are the task's first ones; saving is the last."""

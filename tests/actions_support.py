@@ -7,8 +7,8 @@ import multiprocessing
 
 from sqlalchemy import func, select
 
-from core import schema
-from core.store import Store
+from famtriage.core.store import schema
+from famtriage.core.store.database import Store
 
 COMPARED = tuple(schema.DATA_TABLES)
 """Tables compared by dumps: everything but audit_log, meta and family_changes."""
@@ -83,9 +83,9 @@ def history_owners_active(store: Store) -> bool:
 
 
 def _race(db: str, barrier, results) -> None:
-    from core.actions import merge
-    from core.context import Context
-    from core.errors import Conflict
+    from famtriage.core.access.context import Context
+    from famtriage.core.actions.merge import merge
+    from famtriage.core.errors import Conflict
 
     ctx = Context.open(Store.open(db))
     barrier.wait()

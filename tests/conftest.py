@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core import config
-from core.context import Context
-from core.importer import import_export
-from core.store import Store
+from famtriage.core.access.context import Context
+from famtriage.core.source.importer import import_export
+from famtriage.core.store import config
+from famtriage.core.store.database import Store
 
 
 @pytest.fixture(autouse=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import update
 
-from core import schema
-from core.context import Context
-from core.reporting import report_for_context
-from core.store import Store
+from famtriage.core.access.context import Context
+from famtriage.core.report.current import report_for_context
+from famtriage.core.store import schema
+from famtriage.core.store.database import Store
 
 
 def split_baker_group(store: Store, ctx: Context) -> None:

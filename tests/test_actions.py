@@ -6,9 +6,10 @@ import polars as pl
 import pytest
 from actions_support import dump, history_owners_active, payment_totals
 
-from core import actions, schema
-from core.errors import Conflict, InputError, NotFound
-from core.reporting import report_for_context
+from famtriage.core.actions import family_edits, merge
+from famtriage.core.errors import Conflict, InputError, NotFound
+from famtriage.core.report.current import report_for_context
+from famtriage.core.store import schema
 
 
 def _group(ctx, email: str) -> list[dict]:
@@ -18,7 +19,7 @@ def _group(ctx, email: str) -> list[dict]:
 def test_merge_moves_everything_and_loses_nothing(ctx, store) -> None:
     before = dump(store)
     totals = payment_totals(store)
-    result = actions.merge(ctx, 1041, [1040])
+    result = merge.merge(ctx, 1041, [1040])
     after = dump(store)
     assert result.action == "merge" and "into #1041" in result.summary
     for name in ("students", "enrollments", "payments", "policies", "activity"):
@@ -31,8 +32,8 @@ def test_merge_moves_everything_and_loses_nothing(ctx, store) -> None:
 
 def test_moved_primary_becomes_secondary_and_keeps_login(ctx, store) -> None:
     g = schema.guardians
-    actions.change_email(ctx, 5002, "jane.second@example.com", expected=None)
-    actions.merge(ctx, 1001, [1002])
+    family_edits.change_email(ctx, 5002, "jane.second@example.com", expected=None)
+    merge.merge(ctx, 1001, [1002])
     moved = store.read_table("guardians", g.c.guardian_id == 5002).row(0, named=True)
     assert moved["family_id"] == 1001
     assert moved["is_primary"] is False
@@ -40,14 +41,14 @@ def test_moved_primary_becomes_secondary_and_keeps_login(ctx, store) -> None:
 
 
 def test_identical_guardian_is_folded(ctx, store) -> None:
-    result = actions.merge(ctx, 1001, [1002])
+    result = merge.merge(ctx, 1001, [1002])
     assert "1 identical guardian folded" in result.summary
     rows = store.read_table("guardians", schema.guardians.c.family_id == 1001)
     assert rows.filter(pl.col("email_norm") == "jane.doe@example.com").height == 1
 
 
 def test_merge_takes_name_and_phone_from_another_family(ctx, store) -> None:
-    actions.merge(ctx, 1001, [1002], family_name_from=1002, phone_from=1002)
+    merge.merge(ctx, 1001, [1002], family_name_from=1002, phone_from=1002)
     family = store.read_table("families", schema.families.c.family_id == 1001).row(0, named=True)
     primary = store.read_table("guardians", schema.guardians.c.guardian_id == 5001)
     assert family["family_name"] == "Doe"
@@ -57,47 +58,47 @@ def test_merge_takes_name_and_phone_from_another_family(ctx, store) -> None:
 def test_merge_refused_across_organizations(ctx, store) -> None:
     before = dump(store)
     with pytest.raises(Conflict, match="different organizations"):
-        actions.merge(ctx, 1001, [2001])
+        merge.merge(ctx, 1001, [2001])
     assert dump(store) == before
 
 
 def test_merge_shape_is_checked(ctx) -> None:
     with pytest.raises(InputError, match="at most 5"):
-        actions.merge(ctx, 1001, [1002, 1003, 1010, 1011, 1020])
+        merge.merge(ctx, 1001, [1002, 1003, 1010, 1011, 1020])
     with pytest.raises(InputError, match="twice"):
-        actions.merge(ctx, 1001, [1001])
+        merge.merge(ctx, 1001, [1001])
     with pytest.raises(NotFound):
-        actions.merge(ctx, 1001, [999999])
+        merge.merge(ctx, 1001, [999999])
 
 
 def test_merge_refused_when_group_changed_since_preview(ctx, store) -> None:
-    preview = actions.preview_merge(ctx, 1001, [1002])
+    preview = merge.preview_merge(ctx, 1001, [1002])
     assert preview.summary.startswith("Merge 1 family (#1002) into #1001: 1 student")
     assert "2 payments ($91.25)" in preview.summary
-    actions.change_email(ctx, 5002, "someone.else@example.com")
+    family_edits.change_email(ctx, 5002, "someone.else@example.com")
     before = dump(store)
     with pytest.raises(Conflict, match="changed since you looked; reload"):
-        actions.merge(ctx, 1001, [1002], expected=preview.fingerprint)
+        merge.merge(ctx, 1001, [1002], expected=preview.fingerprint)
     assert dump(store) == before
 
 
 def test_merge_refused_for_an_absorbed_family(ctx) -> None:
-    actions.merge(ctx, 1001, [1002])
+    merge.merge(ctx, 1001, [1002])
     with pytest.raises(Conflict, match="merged into #1001"):
-        actions.merge(ctx, 1003, [1002])
+        merge.merge(ctx, 1003, [1002])
 
 
 def test_delete_refused_for_a_family_with_history(ctx, store) -> None:
     before = dump(store)
     with pytest.raises(Conflict, match="has history"):
-        actions.delete(ctx, 1002)
+        family_edits.delete(ctx, 1002)
     assert dump(store) == before
 
 
 def test_delete_leaves_a_tombstone(ctx, store) -> None:
-    preview = actions.preview_delete(ctx, 1003)
+    preview = family_edits.preview_delete(ctx, 1003)
     assert "#1003" in preview.summary
-    actions.delete(ctx, 1003, expected=preview.fingerprint)
+    family_edits.delete(ctx, 1003, expected=preview.fingerprint)
     family = store.read_table("families", schema.families.c.family_id == 1003).row(0, named=True)
     assert family["status"] == "deleted"
     assert store.read_table("guardians", schema.guardians.c.family_id == 1003).is_empty()
@@ -106,29 +107,29 @@ def test_delete_leaves_a_tombstone(ctx, store) -> None:
 def test_change_email_refused_onto_an_existing_login(ctx, store) -> None:
     before = dump(store)
     with pytest.raises(Conflict, match="already the login of guardian #5004"):
-        actions.change_email(ctx, 5003, "  TOM.BAKER@mail.com ")
+        family_edits.change_email(ctx, 5003, "  TOM.BAKER@mail.com ")
     assert dump(store) == before
 
 
 def test_change_email_validates_and_sets_login_key(ctx, store) -> None:
     with pytest.raises(InputError, match="not a valid email"):
-        actions.change_email(ctx, 5003, "not an email")
-    actions.change_email(ctx, 5003, " Jane.Third@Example.com")
+        family_edits.change_email(ctx, 5003, "not an email")
+    family_edits.change_email(ctx, 5003, " Jane.Third@Example.com")
     row = store.read_table("guardians", schema.guardians.c.guardian_id == 5003).row(0, named=True)
     assert (row["email"], row["email_norm"]) == ("Jane.Third@Example.com", "jane.third@example.com")
 
 
 def test_invite_adds_a_secondary_login(ctx, store) -> None:
-    result = actions.invite(ctx, 1001, "Al", "Doe", "al.doe@example.com")
+    result = family_edits.invite(ctx, 1001, "Al", "Doe", "al.doe@example.com")
     added = store.read_table("guardians", schema.guardians.c.email_norm == "al.doe@example.com")
     assert added.height == 1 and added["is_primary"][0] is False
     assert result.action == "invite"
     with pytest.raises(Conflict, match="already the login"):
-        actions.invite(ctx, 1010, "Al", "Doe", "AL.DOE@example.com")
+        family_edits.invite(ctx, 1010, "Al", "Doe", "AL.DOE@example.com")
 
 
 def test_report_reflects_actions_through_the_snapshot(ctx) -> None:
     assert _group(ctx, "jane.doe@example.com")
-    actions.merge(ctx, 1001, [1002])
-    actions.delete(ctx, 1003)
+    merge.merge(ctx, 1001, [1002])
+    family_edits.delete(ctx, 1003)
     assert _group(ctx, "jane.doe@example.com") == []

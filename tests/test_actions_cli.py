@@ -8,10 +8,10 @@ import json
 import pytest
 from actions_support import dump, payment_totals, race_merges
 
-from core.audit import audit_entries
-from core.context import Context
-from core.store import Store
-from tui.cli import main
+from famtriage.core.access.context import Context
+from famtriage.core.actions.audit import audit_entries
+from famtriage.core.store.database import Store
+from famtriage.tui.cli.main import main
 
 
 def run(capsys, db, *argv: str) -> tuple[int, dict | str, str]:

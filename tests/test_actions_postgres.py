@@ -7,14 +7,14 @@ from __future__ import annotations
 from actions_support import dump, payment_totals, race_merges
 from test_postgres import pg_store, pytestmark  # noqa: F401  (fixture and skip mark)
 
-from core import config
-from core.apply import apply_plan
-from core.audit import audit_entries
-from core.context import Context
-from core.importer import import_export
-from core.reporting import report_for_context
-from core.store import Store
-from core.undo import undo
+from famtriage.core.access.context import Context
+from famtriage.core.actions.apply import apply_plan
+from famtriage.core.actions.audit import audit_entries
+from famtriage.core.actions.undo import undo
+from famtriage.core.report.current import report_for_context
+from famtriage.core.source.importer import import_export
+from famtriage.core.store import config
+from famtriage.core.store.database import Store
 
 
 def test_apply_then_undo_everything_on_postgres(pg_store: Store) -> None:  # noqa: F811

@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import insert, select
 
-from core import schema
-from core.actions import change_email, delete, invite, merge
-from core.context import Context
-from core.emails import normalize_email
-from core.errors import Conflict
-from core.store import Store
-from core.undo import undo
+from famtriage.core.access.context import Context
+from famtriage.core.actions.family_edits import change_email, delete, invite
+from famtriage.core.actions.merge import merge
+from famtriage.core.actions.undo import undo
+from famtriage.core.emails import normalize_email
+from famtriage.core.errors import Conflict
+from famtriage.core.store import schema
+from famtriage.core.store.database import Store
 
 EMAILS = ["ann@x.org", "ANN@x.org ", "bob@y.org", "cy@z.org", None]
 NAMES = ["Ann", "Bob", "Cy"]

@@ -12,14 +12,14 @@ import time
 from actions_support import dump, history_owners_active, payment_totals
 from sqlalchemy import func, select
 
-from core import schema
-from core.audit import audit_entries
-from core.changes import drifted
-from core.context import Context
-from core.reporting import report_for_context
-from core.store import Store
-from core.undo import undo
-from tui.cli_actions import APPLY_PAUSE_ENV
+from famtriage.core.access.context import Context
+from famtriage.core.actions.audit import audit_entries
+from famtriage.core.actions.undo import undo
+from famtriage.core.report.current import report_for_context
+from famtriage.core.store import schema
+from famtriage.core.store.database import Store
+from famtriage.core.store.journal import drifted
+from famtriage.tui.cli.actions import APPLY_PAUSE_ENV
 
 
 def _audit_rows(store: Store) -> int:
@@ -29,7 +29,7 @@ def _audit_rows(store: Store) -> int:
 
 def _apply(db, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--db", str(db), "apply", "--yes"],
+        [sys.executable, "-m", "famtriage.tui.cli.main", "--db", str(db), "apply", "--yes"],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -58,7 +58,7 @@ def test_killed_apply_is_consistent_and_rerun_finishes(sample_db) -> None:
     done = _audit_rows(store)
     assert 2 <= done < 9, "the kill did not land half way"
     assert payment_totals(store) == totals and history_owners_active(store)
-    from core import audit
+    from famtriage.core.actions import audit
 
     with store.engine.connect() as conn:
         for entry in audit_entries(ctx):

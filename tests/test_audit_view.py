@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.actions import delete
-from core.audit_view import payload_summary
-from core.context import Context
-from core.errors import NotFound
+from famtriage.core.access.context import Context
+from famtriage.core.actions.audit_view import payload_summary
+from famtriage.core.actions.family_edits import delete
+from famtriage.core.errors import NotFound
 
 
 def test_delete_payload_reads_as_rows(ctx: Context) -> None:

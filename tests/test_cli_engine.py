@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from famtriage.tui.cli.main import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -115,7 +115,7 @@ def test_demo_synthetic_builds_groups(tmp_path: Path, capsys) -> None:
 
 def test_demo_refuses_to_replace_without_a_terminal(sample_db: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--db", str(sample_db), "demo"],
+        [sys.executable, "-m", "famtriage.tui.cli.main", "--db", str(sample_db), "demo"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -125,7 +125,16 @@ def test_demo_refuses_to_replace_without_a_terminal(sample_db: Path) -> None:
 
 def test_json_pipes_into_json_tool(sample_db: Path) -> None:
     report = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--db", str(sample_db), "report", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "famtriage.tui.cli.main",
+            "--db",
+            str(sample_db),
+            "report",
+            "--format",
+            "json",
+        ],
         capture_output=True,
         check=True,
     )

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.emails import (
+from famtriage.core.emails import (
     is_valid_email,
     lookalike_expr,
     lookalike_key,

@@ -15,12 +15,13 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from core import export_xlsx
-from core.errors import Cancelled, Conflict, InputError
-from core.export_csv import csv_bytes
-from core.exports import ExportMeta, export_frame, export_report
-from core.report import TITLE, Report
-from core.reporting import report_for_context
+from famtriage.core.errors import Cancelled, Conflict, InputError
+from famtriage.core.exports import xlsx
+from famtriage.core.exports.csv import csv_bytes
+from famtriage.core.exports.frame import ExportMeta, export_frame
+from famtriage.core.exports.write import export_report
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.fam12 import TITLE, Report
 
 INJECTIONS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -186,7 +187,7 @@ def test_failed_write_leaves_no_partial_file(out, report, meta, monkeypatch) -> 
     def explode(*args) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(export_xlsx, "_possible", explode)
+    monkeypatch.setattr(xlsx, "_possible", explode)
     with pytest.raises(RuntimeError):
         export_report(report, out / "r.xlsx", "xlsx", meta)
     assert os.listdir(out) == []

@@ -9,12 +9,12 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from core import config, schema
-from core.errors import Conflict, InputError
-from core.export_reader import ImportProblems
-from core.importer import import_export
-from core.store import Store
-from tui.cli import main
+from famtriage.core.errors import Conflict, InputError
+from famtriage.core.source.importer import import_export
+from famtriage.core.source.reader import ImportProblems
+from famtriage.core.store import config, schema
+from famtriage.core.store.database import Store
+from famtriage.tui.cli.main import main
 
 MINI = {
     "families": "family_id,org_id,family_name,created_at\n"

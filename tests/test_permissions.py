@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from core import actions
-from core.context import Context
-from core.errors import Conflict, InputError, PermissionDenied
-from core.staff import grant, list_staff, staff_document
-from core.undo import undo
+from famtriage.core.access.context import Context
+from famtriage.core.actions import family_edits, merge
+from famtriage.core.actions.staff import grant, list_staff, staff_document
+from famtriage.core.actions.undo import undo
+from famtriage.core.errors import Conflict, InputError, PermissionDenied
 
 
 def test_custom_group_without_the_grant_is_refused(store) -> None:
     desk = Context.open(store, "desk@riverside.test")
     with pytest.raises(PermissionDenied) as refused:
-        actions.merge(desk, 1001, [1002])
+        merge.merge(desk, 1001, [1002])
     message = str(refused.value)
     assert "'families.merge'" in message
     assert 'famtriage grant "Front Desk" families.merge' in message
@@ -24,19 +24,19 @@ def test_custom_group_without_the_grant_is_refused(store) -> None:
 def test_support_lead_cannot_delete(store) -> None:
     support = Context.open(store, "support@northside.test")
     with pytest.raises(PermissionDenied, match=r"families\.delete"):
-        actions.delete(support, 2011)
+        family_edits.delete(support, 2011)
 
 
 def test_grant_then_allowed_and_undo_revokes(ctx, store) -> None:
     granted = grant(ctx, "Front Desk", "families.merge")
-    actions.merge(Context.open(store, "desk@riverside.test"), 1001, [1002])
+    merge.merge(Context.open(store, "desk@riverside.test"), 1001, [1002])
     with pytest.raises(Conflict, match="already has"):
         grant(ctx, "Front Desk", "families.merge")
     with pytest.raises(InputError, match="unknown permission"):
         grant(ctx, "Front Desk", "families.fly")
     undo(ctx, granted.audit_id)
     with pytest.raises(PermissionDenied):
-        actions.merge(Context.open(store, "desk@riverside.test"), 1010, [1011])
+        merge.merge(Context.open(store, "desk@riverside.test"), 1010, [1011])
 
 
 def test_grant_is_admin_only(store) -> None:
@@ -63,7 +63,7 @@ def test_staff_list_shows_effective_permissions(ctx) -> None:
 def test_staff_of_one_org_sees_only_its_families(store) -> None:
     owner = Context.open(store, "owner@riverside.test")
     assert owner.orgs == (1,)
-    from core.errors import NotFound
+    from famtriage.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        actions.delete(owner, 2011)
+        family_edits.delete(owner, 2011)

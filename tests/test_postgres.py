@@ -15,14 +15,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from store_support import split_baker_group
 
-from core import config
-from core.context import Context
-from core.errors import Conflict
-from core.family import family_detail
-from core.importer import import_export
-from core.reporting import report_for_context
-from core.search import search_families
-from core.store import Store
+from famtriage.core.access.context import Context
+from famtriage.core.errors import Conflict
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.family import family_detail
+from famtriage.core.report.search import search_families
+from famtriage.core.source.importer import import_export
+from famtriage.core.store import config
+from famtriage.core.store.database import Store
 
 SERVER = os.environ.get("FAMTRIAGE_TEST_PG_URL")
 pytestmark = pytest.mark.skipif(not SERVER, reason="no PostgreSQL server (FAMTRIAGE_TEST_PG_URL)")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core.context import Context
-from core.errors import Conflict, PermissionDenied
-from core.family import family_detail
-from core.queue import (
+from famtriage.core.access.context import Context
+from famtriage.core.actions.queue import (
     differing_fields,
     find_group,
     load_view,
@@ -18,7 +16,7 @@ from core.queue import (
     step_index,
     visible_whitespace,
 )
-from core.queue_steps import (
+from famtriage.core.actions.queue_steps import (
     NeedsReview,
     Takes,
     change_email_steps,
@@ -30,8 +28,10 @@ from core.queue_steps import (
     recommended_steps,
     undo_last,
 )
-from core.readiness import readiness
-from core.store import Store
+from famtriage.core.errors import Conflict, PermissionDenied
+from famtriage.core.report.family import family_detail
+from famtriage.core.report.readiness import readiness
+from famtriage.core.store.database import Store
 
 GROUPS = pl.DataFrame(
     {

@@ -9,9 +9,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import frames
-from core.emails import normalize_email
-from core.report import build_report
+from famtriage.core.emails import normalize_email
+from famtriage.core.report import frames
+from famtriage.core.report.fam12 import build_report
 
 EMAILS = [
     "a@x.com",

@@ -9,14 +9,15 @@ from pathlib import Path
 import polars as pl
 from store_support import split_baker_group
 
-from core import config, frames, snapshot
-from core.context import Context
-from core.emails import normalize_email
-from core.from_export import report_from_export
-from core.report import narrow
-from core.reporting import report_for_context
-from core.store import Store
-from tui.cli import main
+from famtriage.core.access.context import Context
+from famtriage.core.emails import normalize_email
+from famtriage.core.report import frames, snapshot
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.fam12 import narrow
+from famtriage.core.source.direct import report_from_export
+from famtriage.core.store import config
+from famtriage.core.store.database import Store
+from famtriage.tui.cli.main import main
 
 
 def _comparable(report) -> pl.DataFrame:

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from core.access import can_view, require_view, visible_tasks
-from core.context import Context
-from core.errors import PermissionDenied
-from core.report_view import filter_groups, group_families, group_row, sort_groups
-from core.reporting import report_for_context
-from core.tasks import TaskRecord
+from famtriage.core.access.context import Context
+from famtriage.core.access.views import can_view, require_view, visible_tasks
+from famtriage.core.errors import PermissionDenied
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.view import filter_groups, group_families, group_row, sort_groups
+from famtriage.core.tasks import TaskRecord
 
 
 def test_filter_matches_email_action_or_family_id(ctx: Context) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core import config
-from core.context import Context
-from core.reporting import report_for_context
-from core.sample import sample_tables
+from famtriage.core.access.context import Context
+from famtriage.core.report.current import report_for_context
+from famtriage.core.sample.bundled import sample_tables
+from famtriage.core.store import config
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_org_scope_limits_groups(store) -> None:
 
 
 def test_custom_group_without_fam12_is_refused(store) -> None:
-    from core.errors import PermissionDenied
+    from famtriage.core.errors import PermissionDenied
 
     desk = Context.open(store, "desk@riverside.test")
     with pytest.raises(PermissionDenied, match=r"reports\.fam12.*grant"):

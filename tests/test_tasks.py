@@ -10,11 +10,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core.context import Context
-from core.errors import Conflict, NotFound, PermissionDenied
-from core.reporting import report_for_context
-from core.tasks import get_task, list_tasks, load_task_report, start_report_task, tasks_dir
-from tui.cli import main
+from famtriage.core.access.context import Context
+from famtriage.core.errors import Conflict, NotFound, PermissionDenied
+from famtriage.core.report.current import report_for_context
+from famtriage.core.tasks import (
+    get_task,
+    list_tasks,
+    load_task_report,
+    start_report_task,
+    tasks_dir,
+)
+from famtriage.tui.cli.main import main
 
 TASK_KEYS = {"task_id", "kind", "state", "progress", "started_at", "finished_at", "staff", "org_id"}
 
@@ -143,7 +149,7 @@ def test_cli_report_formats_to_files(sample_db: Path, tmp_path: Path, capsys) ->
 
 
 def test_cli_report_from_folder_to_pdf(tmp_path: Path) -> None:
-    from core import config
+    from famtriage.core.store import config
 
     path = tmp_path / "r.pdf"
     argv = ["report", "--from", str(config.SAMPLE_DATA), "--format", "pdf", "-o", str(path)]
@@ -157,7 +163,7 @@ def test_cli_report_still_prints_when_tasks_cannot_be_kept(
     def read_only(*args, **kwargs):
         raise PermissionError("read-only file system")
 
-    monkeypatch.setattr("core.tasks._new_task_dir", read_only)
+    monkeypatch.setattr("famtriage.core.tasks._new_task_dir", read_only)
     assert main(["--db", str(sample_db), "report", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("group,") and "not kept as a task" in captured.err

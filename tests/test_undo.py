@@ -9,18 +9,19 @@ import pytest
 from actions_support import dump
 from sqlalchemy import select
 
-from core import actions, schema
-from core.apply import apply_plan
-from core.audit import audit_entries, now
-from core.context import Context
-from core.errors import Conflict, PermissionDenied
-from core.reporting import report_for_context
-from core.undo import purge, undo, undo_refusal
+from famtriage.core.access.context import Context
+from famtriage.core.actions import family_edits, merge
+from famtriage.core.actions.apply import apply_plan
+from famtriage.core.actions.audit import audit_entries, now
+from famtriage.core.actions.undo import purge, undo, undo_refusal
+from famtriage.core.errors import Conflict, PermissionDenied
+from famtriage.core.report.current import report_for_context
+from famtriage.core.store import schema
 
 
 def test_undo_restores_a_merge_and_is_audited(ctx, store) -> None:
     before = dump(store)
-    merged = actions.merge(ctx, 1001, [1002], family_name_from=1002, phone_from=1002)
+    merged = merge.merge(ctx, 1001, [1002], family_name_from=1002, phone_from=1002)
     undone = undo(ctx, merged.audit_id)
     assert dump(store) == before
     entries = {e.audit_id: e for e in audit_entries(ctx)}
@@ -30,14 +31,14 @@ def test_undo_restores_a_merge_and_is_audited(ctx, store) -> None:
 
 def test_undo_restores_a_delete_from_its_tombstone(ctx, store) -> None:
     before = dump(store)
-    deleted = actions.delete(ctx, 1003)
+    deleted = family_edits.delete(ctx, 1003)
     undo(ctx, deleted.audit_id)
     assert dump(store) == before
 
 
 def test_undo_refused_when_a_later_action_touched_the_same_rows(ctx, store) -> None:
-    first = actions.merge(ctx, 1001, [1002])
-    later = actions.merge(ctx, 1010, [1001])
+    first = merge.merge(ctx, 1001, [1002])
+    later = merge.merge(ctx, 1010, [1001])
     before = dump(store)
     with pytest.raises(Conflict, match=f"undo #{later.audit_id} first"):
         undo(ctx, first.audit_id)
@@ -47,13 +48,13 @@ def test_undo_refused_when_a_later_action_touched_the_same_rows(ctx, store) -> N
 
 
 def test_unrelated_later_action_does_not_block_undo(ctx) -> None:
-    first = actions.merge(ctx, 1001, [1002])
-    actions.change_email(ctx, 5001, "jane.new@example.com")
+    first = merge.merge(ctx, 1001, [1002])
+    family_edits.change_email(ctx, 5001, "jane.new@example.com")
     undo(ctx, first.audit_id)
 
 
 def test_undo_twice_or_an_undo_is_refused(ctx) -> None:
-    done = actions.delete(ctx, 1003)
+    done = family_edits.delete(ctx, 1003)
     undone = undo(ctx, done.audit_id)
     with pytest.raises(Conflict, match="already undone"):
         undo(ctx, done.audit_id)
@@ -62,16 +63,16 @@ def test_undo_twice_or_an_undo_is_refused(ctx) -> None:
 
 
 def test_undo_needs_the_permission_of_the_action(ctx, store) -> None:
-    done = actions.merge(ctx, 2001, [2002])
+    done = merge.merge(ctx, 2001, [2002])
     support = Context.open(store, "support@northside.test")
-    deleted = actions.delete(ctx, 2011)
+    deleted = family_edits.delete(ctx, 2011)
     with pytest.raises(PermissionDenied, match=r"families\.delete"):
         undo(support, deleted.audit_id)
     undo(support, done.audit_id)
 
 
 def test_purge_is_admin_only_and_makes_tombstones_permanent(ctx, store) -> None:
-    deleted = actions.delete(ctx, 1003)
+    deleted = family_edits.delete(ctx, 1003)
     owner_of_desk = Context.open(store, "desk@riverside.test")
     with pytest.raises(PermissionDenied, match="'admin'"):
         purge(owner_of_desk, 30)
@@ -108,8 +109,8 @@ def test_apply_only_deletes(ctx) -> None:
 
 
 def test_undo_refusal_says_why_without_writing(ctx, store) -> None:
-    first = actions.merge(ctx, 1001, [1002])
-    later = actions.merge(ctx, 1010, [1001])
+    first = merge.merge(ctx, 1001, [1002])
+    later = merge.merge(ctx, 1010, [1001])
     before = dump(store)
     assert f"undo #{later.audit_id} first" in undo_refusal(ctx, first.audit_id)
     assert undo_refusal(ctx, later.audit_id) is None

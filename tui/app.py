@@ -12,22 +12,22 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import BindingType
 
-from core.access import require_view
-from core.context import Context
-from core.errors import FamtriageError, PermissionDenied
-from core.family import family_detail
-from core.tasks import TaskHandle, get_task, load_task_report, task_meta
-from tui.commands import FamtriageCommands
-from tui.keys import HELP, QUIT
-from tui.modals.notice import NoticeModal
-from tui.screens.audit import AuditScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.family import FamilyScreen
-from tui.screens.help import HelpScreen
-from tui.screens.queue import QueueScreen
-from tui.screens.report import ReportScreen
-from tui.screens.search import SearchScreen
-from tui.screens.tasks import TasksScreen
+from famtriage.core.access.context import Context
+from famtriage.core.access.views import require_view
+from famtriage.core.errors import FamtriageError, PermissionDenied
+from famtriage.core.report.family import family_detail
+from famtriage.core.tasks import TaskHandle, get_task, load_task_report, task_meta
+from famtriage.tui.commands import FamtriageCommands
+from famtriage.tui.keys import HELP, QUIT
+from famtriage.tui.modals.notice import NoticeModal
+from famtriage.tui.screens.audit import AuditScreen
+from famtriage.tui.screens.dashboard import DashboardScreen
+from famtriage.tui.screens.family import FamilyScreen
+from famtriage.tui.screens.help import HelpScreen
+from famtriage.tui.screens.queue import QueueScreen
+from famtriage.tui.screens.report import ReportScreen
+from famtriage.tui.screens.search import SearchScreen
+from famtriage.tui.screens.tasks import TasksScreen
 
 SCREENS_BY_VIEW = {
     "report": ReportScreen,

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from core.access import can_view
+from famtriage.core.access.views import can_view
 
 if TYPE_CHECKING:
-    from tui.app import FamtriageApp
+    from famtriage.tui.app import FamtriageApp
 
 VIEWS = {
     "dashboard": ("Dashboard", "Organizations, FAM-12 groups left and login-readiness."),

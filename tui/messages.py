@@ -10,14 +10,14 @@ from pathlib import Path
 
 from textual.message import Message
 
-from core.audit import ActionResult, AuditEntry
-from core.errors import FamtriageError
-from core.exports import ExportMeta
-from core.queue import QueueGroup, QueueView
-from core.queue_steps import Step
-from core.readiness import OrgReadiness
-from core.report import Report
-from core.tasks import TaskHandle, TaskRecord
+from famtriage.core.actions.audit import ActionResult, AuditEntry
+from famtriage.core.actions.queue import QueueGroup, QueueView
+from famtriage.core.actions.queue_steps import Step
+from famtriage.core.errors import FamtriageError
+from famtriage.core.exports.frame import ExportMeta
+from famtriage.core.report.fam12 import Report
+from famtriage.core.report.readiness import OrgReadiness
+from famtriage.core.tasks import TaskHandle, TaskRecord
 
 
 class ReportReady(Message):

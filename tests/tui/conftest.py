@@ -10,13 +10,13 @@ import polars as pl
 import pytest
 from pilot_helpers import FIXED_TIME
 
-from core import demo
-from core.context import Context
-from core.export_reader import in_memory, type_tables
-from core.importer import import_tables
-from core.reporting import report_for_context
-from core.store import Store
-from tui.app import FamtriageApp
+from famtriage.core.access.context import Context
+from famtriage.core.report.current import report_for_context
+from famtriage.core.sample import synthetic as demo
+from famtriage.core.source.importer import import_tables
+from famtriage.core.source.reader import in_memory, type_tables
+from famtriage.core.store.database import Store
+from famtriage.tui.app import FamtriageApp
 
 HISTORY_TABLES = ("students", "enrollments", "payments", "policies", "activity")
 
@@ -29,7 +29,7 @@ def _fixed_report_time(monkeypatch: pytest.MonkeyPatch) -> None:
         report = report_for_context(ctx, scope, on_progress)
         return dataclasses.replace(report, generated_at=FIXED_TIME)
 
-    monkeypatch.setattr("core.reporting.report_for_context", fixed)
+    monkeypatch.setattr("famtriage.core.report.current.report_for_context", fixed)
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from pilot_helpers import press_settled
 
-from core.context import Context
-from core.store import Store
-from tui.app import FamtriageApp
-from tui.screens.report import ReportScreen
-from tui.widgets.frame_table import FrameTable
+from famtriage.core.access.context import Context
+from famtriage.core.store.database import Store
+from famtriage.tui.app import FamtriageApp
+from famtriage.tui.screens.report import ReportScreen
+from famtriage.tui.widgets.frame_table import FrameTable
 
 
 async def test_report_opens_and_scrolls_to_the_end(big_db: Path) -> None:

@@ -11,22 +11,22 @@ from pilot_helpers import press_settled, settle
 from textual.command import CommandPalette
 from textual.widgets import Input, RadioButton
 
-from core.actions import delete
-from core.errors import Conflict
-from tui.app import FamtriageApp
-from tui.modals.audit_entry import AuditEntryModal
-from tui.modals.confirm import ConfirmModal
-from tui.modals.export import ExportModal
-from tui.modals.notice import NoticeModal
-from tui.screens.audit import AuditScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.family import FamilyScreen
-from tui.screens.group import GroupScreen
-from tui.screens.help import HelpScreen
-from tui.screens.report import ReportScreen
-from tui.screens.search import SearchScreen
-from tui.screens.tasks import TasksScreen
-from tui.widgets.frame_table import FrameTable
+from famtriage.core.actions.family_edits import delete
+from famtriage.core.errors import Conflict
+from famtriage.tui.app import FamtriageApp
+from famtriage.tui.modals.audit_entry import AuditEntryModal
+from famtriage.tui.modals.confirm import ConfirmModal
+from famtriage.tui.modals.export import ExportModal
+from famtriage.tui.modals.notice import NoticeModal
+from famtriage.tui.screens.audit import AuditScreen
+from famtriage.tui.screens.dashboard import DashboardScreen
+from famtriage.tui.screens.family import FamilyScreen
+from famtriage.tui.screens.group import GroupScreen
+from famtriage.tui.screens.help import HelpScreen
+from famtriage.tui.screens.report import ReportScreen
+from famtriage.tui.screens.search import SearchScreen
+from famtriage.tui.screens.tasks import TasksScreen
+from famtriage.tui.widgets.frame_table import FrameTable
 
 
 def table(app: FamtriageApp, selector: str) -> FrameTable:
@@ -161,7 +161,7 @@ async def test_worker_failure_becomes_a_dialog(
     def refuse(ctx, scope="primary", on_progress=None):
         raise Conflict("the store changed; run the report again")
 
-    monkeypatch.setattr("core.reporting.report_for_context", refuse)
+    monkeypatch.setattr("famtriage.core.report.current.report_for_context", refuse)
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot, "r")
         assert isinstance(app.screen, NoticeModal)
@@ -279,7 +279,7 @@ async def test_cancel_a_running_task(app: FamtriageApp, monkeypatch: pytest.Monk
         on_progress(2, 3)  # the task stops here once cancelled
         raise AssertionError("the task should have been cancelled")
 
-    monkeypatch.setattr("core.reporting.report_for_context", slow)
+    monkeypatch.setattr("famtriage.core.report.current.report_for_context", slow)
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot)
         await pilot.press("r")

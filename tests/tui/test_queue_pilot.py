@@ -6,19 +6,19 @@ from __future__ import annotations
 from pilot_helpers import press_settled, settle
 from textual.widgets import Input
 
-from core.actions import delete, invite
-from core.context import Context
-from core.family import family_detail
-from core.readiness import readiness
-from core.reporting import report_for_context
-from core.store import Store
-from tui.app import FamtriageApp
-from tui.modals.confirm import ConfirmModal
-from tui.modals.notice import NoticeModal
-from tui.modals.prompt import PromptModal
-from tui.screens.help import binding_rows
-from tui.screens.queue import QueueScreen
-from tui.widgets.frame_table import FrameTable
+from famtriage.core.access.context import Context
+from famtriage.core.actions.family_edits import delete, invite
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.family import family_detail
+from famtriage.core.report.readiness import readiness
+from famtriage.core.store.database import Store
+from famtriage.tui.app import FamtriageApp
+from famtriage.tui.modals.confirm import ConfirmModal
+from famtriage.tui.modals.notice import NoticeModal
+from famtriage.tui.modals.prompt import PromptModal
+from famtriage.tui.screens.help import binding_rows
+from famtriage.tui.screens.queue import QueueScreen
+from famtriage.tui.widgets.frame_table import FrameTable
 
 
 def _key(app: FamtriageApp) -> tuple[int, str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_snapshots import keys
 
-from tui.app import FamtriageApp
+from famtriage.tui.app import FamtriageApp
 
 
 class TestQueue:

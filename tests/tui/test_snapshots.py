@@ -9,8 +9,8 @@ from __future__ import annotations
 from pilot_helpers import FIXED_TIME, press_settled
 from textual.pilot import Pilot
 
-from core.actions import delete
-from tui.app import FamtriageApp
+from famtriage.core.actions.family_edits import delete
+from famtriage.tui.app import FamtriageApp
 
 SIZE = (80, 24)
 
@@ -73,6 +73,8 @@ class TestHelp:
 
 class TestAudit:
     def test_log_and_entry(self, snap_compare, ctx, app: FamtriageApp, monkeypatch) -> None:
-        monkeypatch.setattr("core.audit.now", lambda: FIXED_TIME.replace(tzinfo=None))
+        monkeypatch.setattr(
+            "famtriage.core.actions.audit.now", lambda: FIXED_TIME.replace(tzinfo=None)
+        )
         delete(ctx, 1003)
         assert snap_compare(app, terminal_size=SIZE, run_before=keys("a", "enter"))

@@ -10,8 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from core.audit import AuditEntry
-from core.audit_view import PayloadSummary
+from famtriage.core.actions.audit import AuditEntry
+from famtriage.core.actions.audit_view import PayloadSummary
 
 
 class AuditEntryModal(ModalScreen[bool]):

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from core.exports import FORMATS
+from famtriage.core.exports.frame import FORMATS
 
 
 @dataclass(frozen=True)

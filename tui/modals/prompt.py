@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from core.errors import FamtriageError
+from famtriage.core.errors import FamtriageError
 
 Check = Callable[[str], "str | None"]
 """Returns why the text cannot be used, or None."""

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from tui.modals.confirm import ConfirmModal
+from famtriage.tui.modals.confirm import ConfirmModal
 
 
 class QueueConfirmModal(ConfirmModal):

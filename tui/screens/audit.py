@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.audit import AuditEntry, audit_entries
-from core.audit_view import payload_summary
-from core.errors import Conflict
-from core.undo import undo, undo_refusal
-from tui.messages import ActionDone, AuditListed
-from tui.modals.audit_entry import AuditEntryModal
-from tui.modals.confirm import ConfirmModal
-from tui.screens.base import AppScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.actions.audit import AuditEntry, audit_entries
+from famtriage.core.actions.audit_view import payload_summary
+from famtriage.core.actions.undo import undo, undo_refusal
+from famtriage.core.errors import Conflict
+from famtriage.tui.messages import ActionDone, AuditListed
+from famtriage.tui.modals.audit_entry import AuditEntryModal
+from famtriage.tui.modals.confirm import ConfirmModal
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 AUDIT_COLUMNS = [
     Column("_id", "#", right=True),

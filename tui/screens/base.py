@@ -8,11 +8,11 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from core.context import Context
-from tui.keys import BACK
+from famtriage.core.access.context import Context
+from famtriage.tui.keys import BACK
 
 if TYPE_CHECKING:
-    from tui.app import FamtriageApp
+    from famtriage.tui.app import FamtriageApp
 
 
 class AppScreen(Screen[None]):

@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.access import can_view, require_view, visible_tasks
-from core.errors import PermissionDenied
-from core.readiness import OrgReadiness, readiness
-from core.tasks import list_tasks
-from tui.keys import PALETTE_HINT
-from tui.messages import ReadinessReady, TasksListed
-from tui.screens.base import AppScreen
-from tui.screens.tasks import TASK_COLUMNS, task_rows
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.access.views import can_view, require_view, visible_tasks
+from famtriage.core.errors import PermissionDenied
+from famtriage.core.report.readiness import OrgReadiness, readiness
+from famtriage.core.tasks import list_tasks
+from famtriage.tui.keys import PALETTE_HINT
+from famtriage.tui.messages import ReadinessReady, TasksListed
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.screens.tasks import TASK_COLUMNS, task_rows
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 RECENT_TASKS = 5
 ORG_COLUMNS = [

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from core.family import FamilyDetail
-from core.formatting import iso, money_display
-from tui.screens.base import AppScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.formatting import iso, money_display
+from famtriage.core.report.family import FamilyDetail
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 SECTIONS: dict[str, list[Column]] = {
     "guardians": [

@@ -7,11 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
-from core.formatting import history_expr
-from core.report import Report
-from core.report_view import group_families, group_row
-from tui.screens.base import AppScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.formatting import history_expr
+from famtriage.core.report.fam12 import Report
+from famtriage.core.report.view import group_families, group_row
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 FAMILY_COLUMNS = [
     Column("role", "Role", max_width=8),

@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from tui.keys import PALETTE_HINT
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.keys import PALETTE_HINT
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 KEY_COLUMNS = [
     Column("key", "Key", max_width=14),

@@ -18,8 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from core.errors import FamtriageError, PermissionDenied
-from core.queue import (
+from famtriage.core.actions.queue import (
     FILTERS,
     GroupKey,
     QueueGroup,
@@ -28,7 +27,7 @@ from core.queue import (
     load_view,
     step_index,
 )
-from core.queue_steps import (
+from famtriage.core.actions.queue_steps import (
     NeedsReview,
     Step,
     Takes,
@@ -41,11 +40,12 @@ from core.queue_steps import (
     recommended_steps,
     undo_last,
 )
-from tui.messages import QueueLoaded, StepsFinished, StepsPrepared
-from tui.modals.prompt import PromptModal
-from tui.modals.queue_confirm import QueueConfirmModal
-from tui.screens.base import AppScreen
-from tui.widgets.family_columns import FamilyColumns
+from famtriage.core.errors import FamtriageError, PermissionDenied
+from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared
+from famtriage.tui.modals.prompt import PromptModal
+from famtriage.tui.modals.queue_confirm import QueueConfirmModal
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.family_columns import FamilyColumns
 
 
 def _key(key: str, action: str, name: str, tip: str, **extra) -> Binding:

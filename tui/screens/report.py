@@ -18,16 +18,23 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.errors import FamtriageError
-from core.exports import ExportMeta, export_report
-from core.report import Report
-from core.report_view import SORT_KEYS, filter_groups, sort_groups
-from core.tasks import load_task_report, start_report_task, task_meta
-from tui.messages import ExportWritten, ReportProgress, ReportReady, TaskEnded, TaskStarted
-from tui.modals.export import ExportModal, ExportRequest
-from tui.screens.base import AppScreen
-from tui.screens.group import GroupScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.errors import FamtriageError
+from famtriage.core.exports.frame import ExportMeta
+from famtriage.core.exports.write import export_report
+from famtriage.core.report.fam12 import Report
+from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.tasks import load_task_report, start_report_task, task_meta
+from famtriage.tui.messages import (
+    ExportWritten,
+    ReportProgress,
+    ReportReady,
+    TaskEnded,
+    TaskStarted,
+)
+from famtriage.tui.modals.export import ExportModal, ExportRequest
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.screens.group import GroupScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 GROUP_COLUMNS = [
     Column("_org", "Org", right=True),

@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from core.errors import InputError
-from core.search import SearchHit, search_families
-from tui.screens.base import AppScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.errors import InputError
+from famtriage.core.report.search import SearchHit, search_families
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 DEBOUNCE_S = 0.25
 HIT_COLUMNS = [

@@ -14,11 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from core.access import visible_tasks
-from core.tasks import TaskHandle, TaskRecord, list_tasks
-from tui.messages import TasksListed
-from tui.screens.base import AppScreen
-from tui.widgets.frame_table import Column, FrameTable
+from famtriage.core.access.views import visible_tasks
+from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks
+from famtriage.tui.messages import TasksListed
+from famtriage.tui.screens.base import AppScreen
+from famtriage.tui.widgets.frame_table import Column, FrameTable
 
 REFRESH_S = 1.0
 TASK_COLUMNS = [

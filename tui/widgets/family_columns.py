@@ -14,8 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import HorizontalScroll
 from textual.widgets import Static
 
-from core.formatting import money_display
-from core.queue import QueueGroup, visible_whitespace
+from famtriage.core.actions.queue import QueueGroup, visible_whitespace
+from famtriage.core.formatting import money_display
 
 ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ()),

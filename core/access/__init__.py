@@ -1,0 +1,1 @@
+"""Who is acting, what they may do, and which organizations they see."""

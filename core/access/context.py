@@ -1,0 +1,40 @@
+"""A working session: the store, who acts, and which organizations are in view.
+
+The CLI and the TUI each build one of these and pass it to every core function, so
+permission and organization checks are made the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from famtriage.core.access.permissions import Actor, resolve_actor
+from famtriage.core.store import schema
+from famtriage.core.store.database import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    actor: Actor
+    orgs: tuple[int, ...]
+
+    @classmethod
+    def open(cls, store: Store, as_email: str | None = None, org: int | None = None) -> Context:
+        actor = resolve_actor(store, as_email)
+        with store.engine.connect() as conn:
+            all_orgs = list(
+                conn.execute(select(schema.orgs.c.org_id).order_by(schema.orgs.c.org_id)).scalars()
+            )
+        return cls(store, actor, tuple(actor.visible_orgs(all_orgs, org)))
+
+    def org_names(self) -> dict[int, str]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(schema.orgs.c.org_id, schema.orgs.c.name).where(
+                    schema.orgs.c.org_id.in_(self.orgs)
+                )
+            ).all()
+        return {r.org_id: r.name or f"Organization {r.org_id}" for r in rows}

@@ -1,0 +1,1 @@
+"""What changes families, each audited and undoable: merge, delete, change email, the queue."""

@@ -1,0 +1,247 @@
+"""The guided resolution queue: which FAM-12 group comes next, and what it shows.
+
+The terminal's queue screen only renders what this module decides: the order of the
+groups (skipped ones last), the position ("group 17 of 342"), the filters, jumping to
+a group by email, progress toward login-ready, and which fields differ between the
+families of a group. What the keys *do* to a group lives in `core.queue_steps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import select
+
+from famtriage.core.access.context import Context
+from famtriage.core.actions import preconditions
+from famtriage.core.emails import normalize_email
+from famtriage.core.report.current import report_for_context
+from famtriage.core.report.fam12 import Report
+from famtriage.core.report.readiness import OrgReadiness, readiness
+from famtriage.core.report.view import group_families
+from famtriage.core.store import schema
+
+FILTERS = ("all", "merge", "delete", "review")
+"""What the queue can be narrowed to: every group, or one recommendation."""
+
+COMPARED_FIELDS = (
+    "family_name",
+    "primary_guardian",
+    "raw_email",
+    "created_at",
+    "students",
+    "enrollments",
+    "payments",
+    "payments_total_cents",
+    "policies",
+    "activity",
+    "last_activity",
+    "has_history",
+)
+"""The family fields shown side by side; a field whose values differ is highlighted."""
+
+GroupKey = tuple[int, str]
+"""A group is named by its organization and normalized email."""
+
+
+def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) -> list[GroupKey]:
+    """The queue's order: organization, then email; skipped groups go to the end so the
+    engineer meets them again only after everything else."""
+    if only not in FILTERS:
+        raise ValueError(f"unknown queue filter {only!r}")
+    if only != "all":
+        groups = groups.filter(pl.col("action") == only)
+    keys = [
+        (int(o), str(e))
+        for o, e in groups.sort("org_id", "email").select("org_id", "email").iter_rows()
+    ]
+    return [k for k in keys if k not in skipped] + [k for k in keys if k in skipped]
+
+
+def pick(order: list[GroupKey], want: GroupKey | None, hint: int = 0) -> int | None:
+    """Where the queue opens: `want` if it is still there, else the group now at `hint`
+    (the one after a group that just left the queue), else the last one."""
+    if not order:
+        return None
+    if want is not None and want in order:
+        return order.index(want)
+    return min(max(hint, 0), len(order) - 1)
+
+
+def step_index(count: int, index: int, delta: int) -> int:
+    """Next/previous wrap around: after the last group comes the first again."""
+    return (index + delta) % count if count else 0
+
+
+def find_group(order: list[GroupKey], text: str) -> int | None:
+    """Jump by email: the group whose login email is `text` (normalized like every
+    login), else the first whose email contains it."""
+    key = normalize_email(text)
+    if not key:
+        return None
+    emails = [email for _, email in order]
+    if key in emails:
+        return emails.index(key)
+    return next((i for i, email in enumerate(emails) if key in email), None)
+
+
+def differing_fields(families: pl.DataFrame) -> frozenset[str]:
+    """The compared fields whose values are not the same in every family of the group.
+
+    Raw emails are compared as typed (case and white space count): that difference is
+    often the clue to how the duplicate came about.
+    """
+    if families.height < 2:
+        return frozenset()
+    counts = families.select(pl.col(f).n_unique() for f in COMPARED_FIELDS).row(0, named=True)
+    return frozenset(f for f, n in counts.items() if n > 1)
+
+
+_DRAWN = {" ": "·", "\t": "→"}
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
+def visible_whitespace(raw: str | None) -> str:
+    """A raw email with every space, tab and invisible character drawn, so " Bob@x.com"
+    and "bob@x.com\u200b" do not look identical on screen."""
+    if raw is None:
+        return "(none)"
+    return "".join(_DRAWN.get(c, "⍽" if c.isspace() or c in _ZERO_WIDTH else c) for c in raw)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the organizations in view are from login-ready."""
+
+    total: int
+    left: int
+    orgs: int
+    orgs_ready: int
+
+    @property
+    def resolved(self) -> int:
+        return self.total - self.left
+
+    @property
+    def text(self) -> str:
+        percent = 100 * self.resolved // self.total if self.total else 100
+        return (
+            f"{self.resolved} of {self.total} groups resolved ({percent}%) · "
+            f"{self.orgs_ready} of {self.orgs} organization(s) login-ready"
+        )
+
+
+def progress(orgs: list[OrgReadiness], initial: int | None) -> Progress:
+    """Progress since the queue opened (`initial` groups then; more if some appeared)."""
+    left = sum(o.groups_left for o in orgs)
+    total = max(initial if initial is not None else left, left)
+    return Progress(total, left, len(orgs), sum(o.ready for o in orgs))
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    """One group as the engineer sees it, and the fingerprints taken as they looked:
+    an action is refused if any of these families changed since."""
+
+    org_id: int
+    org_name: str
+    email: str
+    action: str
+    survivor: int | None
+    merge: tuple[int, ...]
+    delete: tuple[int, ...]
+    reason: str
+    email_valid: bool
+    families: pl.DataFrame
+    differ: frozenset[str]
+    primaries: dict[int, int]
+    looked: str
+
+    @property
+    def key(self) -> GroupKey:
+        return (self.org_id, self.email)
+
+    @property
+    def family_ids(self) -> tuple[int, ...]:
+        return tuple(self.families["family_id"].to_list())
+
+    @property
+    def recommended_index(self) -> int:
+        """The column pre-selected: the survivor, or the first family of a review group."""
+        ids = self.family_ids
+        return ids.index(self.survivor) if self.survivor in ids else 0
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """Everything the queue screen shows at one moment."""
+
+    order: tuple[GroupKey, ...]
+    index: int | None
+    group: QueueGroup | None
+    progress: Progress
+    only: str
+    skipped: frozenset[GroupKey]
+
+    @property
+    def position(self) -> str:
+        if self.index is None:
+            return "no group left" if self.only == "all" else f"no {self.only} group left"
+        return f"group {self.index + 1} of {len(self.order)}"
+
+    @property
+    def is_skipped(self) -> bool:
+        return self.group is not None and self.group.key in self.skipped
+
+
+def load_view(
+    ctx: Context,
+    only: str = "all",
+    skipped: frozenset[GroupKey] = frozenset(),
+    want: GroupKey | None = None,
+    hint: int = 0,
+    initial: int | None = None,
+) -> QueueView:
+    """Recompute the report and open the group the engineer should see next."""
+    report = report_for_context(ctx, "primary")
+    order = order_groups(report.groups, only, skipped)
+    index = pick(order, want, hint)
+    group = open_group(ctx, report, order[index]) if index is not None else None
+    still = skipped & frozenset(order) if only == "all" else skipped
+    return QueueView(tuple(order), index, group, progress(readiness(ctx), initial), only, still)
+
+
+def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
+    """A group's families (survivor first), what differs, and the fingerprint of now."""
+    org_id, email = key
+    row = report.groups.filter((pl.col("org_id") == org_id) & (pl.col("email") == email)).row(
+        0, named=True
+    )
+    families = group_families(report, org_id, email)
+    ids = families["family_id"].to_list()
+    g = schema.guardians
+    with ctx.store.engine.connect() as conn:
+        looked = preconditions.fingerprint(conn, ids)
+        primaries = dict(
+            conn.execute(
+                select(g.c.family_id, g.c.guardian_id)
+                .where(g.c.family_id.in_(ids), g.c.is_primary)
+                .order_by(g.c.guardian_id.desc())
+            ).all()
+        )
+    return QueueGroup(
+        org_id,
+        ctx.org_names().get(org_id, f"Organization {org_id}"),
+        email,
+        row["action"],
+        row["survivor"],
+        tuple(row["merge"] or ()),
+        tuple(row["delete"] or ()),
+        row["reason"],
+        bool(row["email_valid"]),
+        families,
+        differing_fields(families),
+        primaries,
+        looked,
+    )

@@ -1,0 +1,94 @@
+"""Staff and their permissions: who can do what, and granting a permission to a group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from famtriage.core.access.context import Context
+from famtriage.core.access.permissions import BUILTIN_GROUPS, PERMISSIONS, group_permissions
+from famtriage.core.actions import audit
+from famtriage.core.actions.audit import ActionResult
+from famtriage.core.errors import Conflict, InputError, NotFound
+from famtriage.core.store import schema
+from famtriage.core.store.journal import Journal
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    staff_id: int
+    org_id: int | None
+    name: str | None
+    email: str
+    user_group: str
+    permissions: tuple[str, ...]
+
+
+def list_staff(ctx: Context) -> list[StaffMember]:
+    """Staff of the organizations in view (and staff of no organization), with the
+    permissions their group gives them."""
+    s = schema.staff
+    with ctx.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(s)
+            .where(or_(s.c.org_id.in_(ctx.orgs), s.c.org_id.is_(None)))
+            .order_by(s.c.staff_id)
+        ).all()
+    granted = {g: group_permissions(ctx.store, g) for g in {r.user_group for r in rows}}
+    return [
+        StaffMember(
+            r.staff_id,
+            r.org_id,
+            r.name,
+            r.email,
+            r.user_group,
+            tuple(p for p in PERMISSIONS if p in granted[r.user_group]),
+        )
+        for r in rows
+    ]
+
+
+def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
+    """Give a custom user group a permission (admin only; audited and undoable)."""
+    ctx.actor.require("admin")
+    if permission not in PERMISSIONS:
+        raise InputError(f"unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}")
+    if user_group in BUILTIN_GROUPS:
+        raise Conflict(f"{user_group} already has every permission")
+    ug, s = schema.user_groups, schema.staff
+    with ctx.store.write() as conn:
+        row = conn.execute(select(ug).where(ug.c.user_group == user_group)).first()
+        used = conn.execute(select(s.c.staff_id).where(s.c.user_group == user_group)).first()
+        if row is None and used is None:
+            raise NotFound(f"no user group named {user_group!r}")
+        current = (row.permissions or "").split() if row is not None else []
+        if permission in current:
+            raise Conflict(f"{user_group} already has {permission}")
+        journal = Journal(conn)
+        value = " ".join([*current, permission])
+        if row is None:
+            journal.insert("user_groups", {"user_group": user_group, "permissions": value})
+        else:
+            journal.update_where(
+                "user_groups", ug.c.user_group == user_group, {"permissions": value}
+            )
+        summary = f"Granted {permission} to {user_group}"
+        return audit.record(conn, ctx, "grant", None, summary, journal)
+
+
+def staff_document(members: list[StaffMember]) -> dict:
+    """The `staff --json` interface."""
+    return {
+        "staff": [
+            {
+                "staff_id": m.staff_id,
+                "org_id": m.org_id,
+                "name": m.name,
+                "email": m.email,
+                "user_group": m.user_group,
+                "permissions": list(m.permissions),
+            }
+            for m in members
+        ]
+    }

@@ -1,0 +1,1 @@
+"""The report written out: CSV, XLSX and PDF files."""

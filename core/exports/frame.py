@@ -1,0 +1,144 @@
+"""What the CSV, XLSX and PDF writers share: the flat export frame (one row per family
+in a group), formula-injection neutralizing, and the metadata printed on each file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+import polars.selectors as cs
+
+from famtriage.core.errors import Cancelled
+from famtriage.core.report.fam12 import Report
+
+FORMATS = ("csv", "xlsx", "pdf")
+PAPERS = ("a4", "letter")
+ACTIONS = ("merge", "delete", "review")
+
+COLUMNS: dict[str, str] = {
+    "group": "Group",
+    "org_id": "Org",
+    "organization": "Organization",
+    "email": "Login email (group)",
+    "action": "Action",
+    "survivor": "Survivor",
+    "role": "Role",
+    "family_id": "Family ID",
+    "family_name": "Family name",
+    "primary_guardian": "Primary guardian",
+    "login_guardian": "Login guardian",
+    "raw_email": "Email as entered",
+    "email_valid": "Valid email",
+    "created_at": "Created",
+    "students": "Students",
+    "enrollments": "Enrollments",
+    "payments": "Payments",
+    "payments_total_cents": "Payments total",
+    "policies": "Policies",
+    "activity": "Activity",
+    "last_activity": "Last activity",
+    "has_history": "Has history",
+    "reason": "Reason",
+}
+"""Export column → the label a person reads (XLSX/PDF); CSV keeps the keys for scripts."""
+
+DANGEROUS_START = r"^[=+\-@\t\r]"
+"""A cell starting like this is a formula (or hides one) to Excel, LibreOffice and Sheets."""
+
+_ROLE_ORDER = {"survivor": 0, "merge": 1, "delete": 2, "review": 3}
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """What a file says about itself besides the rows: who, for which organizations."""
+
+    org_names: dict[int, str] = field(default_factory=dict)
+    staff: str | None = None
+
+    def org_label(self, org_id: int) -> str:
+        return self.org_names.get(org_id) or f"Organization {org_id}"
+
+    def orgs_text(self, report: Report) -> str:
+        """The organizations the report covered, named ("(none)" when there are none)."""
+        ids = sorted(self.org_names) or sorted(report.families["org_id"].unique().to_list())
+        return ", ".join(self.org_label(i) for i in ids) or "(none)"
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Steps:
+    """Progress and cancellation for a writer's row loop, acted on every `every` rows."""
+
+    def __init__(
+        self,
+        on_progress: ProgressCallback | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+        every: int = 2000,
+    ) -> None:
+        self.on_progress = on_progress
+        self.is_cancelled = is_cancelled
+        self.every = every
+        self._last = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if done - self._last < self.every and done != total:
+            return
+        self._last = done
+        if self.on_progress is not None:
+            self.on_progress(done, total)
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise Cancelled("export cancelled; no file was written")
+
+
+def neutralize(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix `'` to every text cell a spreadsheet would run as a formula.
+
+    Vectorized over every String column: customer data (names, emails) is untrusted.
+    """
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(DANGEROUS_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in frame.select(cs.string()).columns
+    )
+
+
+def export_frame(report: Report, meta: ExportMeta) -> pl.DataFrame:
+    """The rows every format writes: group by group, survivor first, injection-safe.
+
+    `group` numbers the groups 1..N in order, so writers can band by group.
+    """
+    families = report.families
+    orgs = pl.DataFrame(
+        {
+            "org_id": list(meta.org_names),
+            "organization": list(meta.org_names.values()),
+        },
+        schema={"org_id": pl.Int64, "organization": pl.String},
+    )
+    new_group = (pl.col("org_id") != pl.col("org_id").shift()) | (
+        pl.col("email") != pl.col("email").shift()
+    )
+    frame = (
+        families.with_columns(pl.col("role").replace_strict(_ROLE_ORDER, default=9).alias("_order"))
+        .sort("org_id", "email", "_order", maintain_order=True)
+        .join(orgs, on="org_id", how="left", maintain_order="left")
+        .with_columns(
+            new_group.fill_null(True).cum_sum().cast(pl.Int64).alias("group"),
+            pl.coalesce(
+                "organization", pl.lit("Organization ") + pl.col("org_id").cast(pl.String)
+            ).alias("organization"),
+        )
+        .select(list(COLUMNS))
+    )
+    return neutralize(frame)
+
+
+def action_counts(report: Report) -> dict[str, int]:
+    """How many groups each recommendation covers (every action present, zero or not)."""
+    counts = report.groups.group_by("action").len()
+    found = dict(zip(counts["action"].to_list(), counts["len"].to_list(), strict=True))
+    return {a: int(found.get(a, 0)) for a in ACTIONS}

@@ -1,0 +1,56 @@
+"""`export_report`: the one entry point the CLI, the app and stored tasks call to write a
+FAM-12 report as CSV, XLSX or PDF. Each writer is imported only when used, so a CSV
+export never loads xlsxwriter or fpdf2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from famtriage.core.errors import InputError
+from famtriage.core.exports.frame import FORMATS, PAPERS, ExportMeta, ProgressCallback, Steps
+from famtriage.core.report.fam12 import Report
+
+
+def _writer(fmt: str) -> Callable[..., None]:
+    if fmt == "csv":
+        from famtriage.core.exports.csv import write_csv
+
+        return write_csv
+    if fmt == "xlsx":
+        from famtriage.core.exports.xlsx import write_xlsx
+
+        return write_xlsx
+    if fmt == "pdf":
+        from famtriage.core.exports.pdf import write_pdf
+
+        return write_pdf
+    raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def export_report(
+    report: Report,
+    path: Path,
+    fmt: str,
+    meta: ExportMeta | None = None,
+    *,
+    force: bool = False,
+    excel: bool = False,
+    paper: str = "a4",
+    on_progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> Path:
+    """Write `report` to `path` as csv, xlsx or pdf: atomically, 0600, never over a file
+    unless `force`. `excel` adds a BOM to CSV; `paper` is a4 or letter for PDF.
+
+    XLSX and PDF report `on_progress(rows_done, rows)` as they go and stop with
+    `Cancelled` when `is_cancelled()` turns true; the partial file is then removed.
+    """
+    if paper not in PAPERS:
+        raise InputError(f"unknown paper {paper!r}; use one of {', '.join(PAPERS)}")
+    write = _writer(fmt)
+    options: dict = {"csv": {"excel": excel}, "pdf": {"paper": paper}}.get(fmt, {})
+    if fmt in ("xlsx", "pdf"):
+        options["steps"] = Steps(on_progress, is_cancelled)
+    write(report, Path(path), meta or ExportMeta(), force=force, **options)
+    return Path(path)

@@ -1,0 +1,1 @@
+"""Sample data: the bundled organizations and large synthetic sets."""

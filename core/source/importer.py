@@ -1,0 +1,153 @@
+"""Importing an export into the store: all or nothing, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import delete, select
+from sqlalchemy.schema import CreateIndex, DropIndex
+
+from famtriage.core.emails import normalize_series
+from famtriage.core.errors import Conflict
+from famtriage.core.report import snapshot
+from famtriage.core.source.reader import read_export
+from famtriage.core.store import schema
+from famtriage.core.store.database import Bulk, Store
+from famtriage.core.store.tablespec import FAMILY_TABLES
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    orgs: list[int]
+    rows: dict[str, int]
+
+
+def to_store_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Export columns to store columns: login keys, cents, tombstone status."""
+    out = dict(tables)
+    out["guardians"] = out["guardians"].with_columns(
+        normalize_series(out["guardians"]["email"]).alias("email_norm")
+    )
+    out["payments"] = out["payments"].rename({"amount": "amount_cents"})
+    out["families"] = out["families"].with_columns(
+        pl.lit("active").alias("status"), pl.lit(None, pl.Int64).alias("merged_into")
+    )
+    out["user_groups"] = out["user_groups"].with_columns(pl.col("permissions").fill_null(""))
+    return out
+
+
+def import_export(
+    store: Store,
+    path: Path,
+    *,
+    replace: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Import an export folder or workbook, all or nothing."""
+    return import_tables(store, read_export(path), replace=replace, on_progress=on_progress)
+
+
+def import_tables(
+    store: Store,
+    tables: dict[str, pl.DataFrame],
+    *,
+    replace: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Write checked tables in one transaction; an organization already held needs `replace`."""
+    tables = to_store_frames(tables)
+    org_ids = tables["orgs"]["org_id"].to_list()
+    steps = len(schema.DATA_TABLES) + 1
+    with store.bulk() as bulk:
+        held = {
+            r[0]
+            for r in bulk.rows(
+                select(schema.orgs.c.org_id).where(schema.orgs.c.org_id.in_(org_ids))
+            )
+        }
+        if held and not replace:
+            raise Conflict(
+                f"the store already holds organization(s) {', '.join(map(str, sorted(held)))}; "
+                "use --replace to swap in this export"
+            )
+        for org_id in held:
+            _remove_org(bulk, org_id)
+        was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
+        tables["staff"] = _new_staff(bulk, tables["staff"])
+        _check_collisions(bulk, tables, ("staff",) if was_empty else (*FAMILY_TABLES, "staff"))
+        if on_progress:
+            on_progress(1, steps)
+        indexes = _secondary_indexes() if was_empty else []
+        for index in indexes:
+            bulk.run(DropIndex(index))
+        for done, name in enumerate(schema.DATA_TABLES, start=2):
+            frame = tables[name]
+            if name == "user_groups":
+                known = [r[0] for r in bulk.rows(select(schema.user_groups.c.user_group))]
+                frame = frame.filter(~pl.col("user_group").is_in(known))
+            bulk.ingest(name, frame)
+            if on_progress:
+                on_progress(done, steps)
+        for index in indexes:
+            bulk.run(CreateIndex(index))
+        generation = store.touch_all(bulk)
+    lazy = {name: tables[name].lazy() for name in FAMILY_TABLES}
+    snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
+    return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
+
+
+def _new_staff(bulk: Bulk, staff: pl.DataFrame) -> pl.DataFrame:
+    """Staff already in the store (same id and email, e.g. a global Admin listed in every
+    organization's export) are kept as they are, not imported twice."""
+    st = schema.staff
+    known = bulk.rows(
+        select(st.c.staff_id, st.c.email).where(st.c.staff_id.in_(staff["staff_id"].to_list()))
+    )
+    if not known:
+        return staff
+    same = pl.DataFrame(known, schema={"staff_id": pl.Int64, "email": pl.String}, orient="row")
+    return staff.join(same, on=["staff_id", "email"], how="anti")
+
+
+def _secondary_indexes() -> list:
+    """Indexes an empty store can build once after loading, instead of row by row."""
+    return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
+
+
+def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame], names: tuple[str, ...]) -> None:
+    """Ids are global: an id another organization already uses is refused. (A store
+    without families holds no family rows, so only staff can collide there.)"""
+    problems: list[str] = []
+    for name in names:
+        table = schema.metadata.tables[name]
+        key = schema.IMPORT_SPECS[name].key
+        ids = tables[name][key].to_list()
+        for start in range(0, len(ids), 50_000):
+            chunk = ids[start : start + 50_000]
+            taken = [
+                r[0]
+                for r in bulk.rows(select(table.c[key]).where(table.c[key].in_(chunk)).limit(5))
+            ]
+            problems += [f"{name}: {key}: id {i} is already used in the store" for i in taken]
+            if problems:
+                break
+    if problems:
+        raise Conflict("; ".join(problems[:5]))
+
+
+def _remove_org(bulk: Bulk, org_id: int) -> None:
+    """Delete one organization's rows, children first (inside the caller's transaction)."""
+    fam_ids = select(schema.families.c.family_id).where(schema.families.c.org_id == org_id)
+    student_ids = select(schema.students.c.student_id).where(
+        schema.students.c.family_id.in_(fam_ids)
+    )
+    bulk.run(delete(schema.enrollments).where(schema.enrollments.c.student_id.in_(student_ids)))
+    for name in ("students", "guardians", "payments", "policies", "activity"):
+        table = schema.metadata.tables[name]
+        bulk.run(delete(table).where(table.c.family_id.in_(fam_ids)))
+    bulk.run(delete(schema.families).where(schema.families.c.org_id == org_id))
+    bulk.run(delete(schema.staff).where(schema.staff.c.org_id == org_id))
+    bulk.run(delete(schema.orgs).where(schema.orgs.c.org_id == org_id))

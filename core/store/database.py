@@ -1,0 +1,337 @@
+"""The store: a SQL database (SQLite by default, PostgreSQL on the same code).
+
+Writes go through SQLAlchemy Core in one transaction each. Every write bumps the
+store's generation and records which families it touched, so the columnar snapshot
+(`core.snapshot`) can tell when and where it is stale. Bulk reads come back as polars
+frames through an Arrow-native driver (ADBC) instead of Python rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+
+from famtriage.core.errors import FamtriageError, InputError, reason
+from famtriage.core.store import schema, upgrade
+
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
+SQLITE_DATE = "%Y-%m-%d"
+
+CANONICAL_DTYPES: dict[str, dict[str, pl.DataType]] = {
+    name: {
+        col.name: (
+            pl.Int64
+            if isinstance(col.type, schema.BigInteger | schema.Integer)
+            else pl.Boolean
+            if isinstance(col.type, schema.Boolean)
+            else pl.Date
+            if isinstance(col.type, schema.Date)
+            else pl.Datetime("us")
+            if isinstance(col.type, schema.DateTime)
+            else pl.String
+        )
+        for col in table.columns
+    }
+    for name, table in schema.metadata.tables.items()
+}
+"""The polars dtype of every store column: what `read_table` returns."""
+
+
+def to_url(db: str | Path) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite)."""
+    text_db = str(db)
+    if "://" in text_db:
+        return text_db
+    return f"sqlite:///{Path(text_db).expanduser().resolve()}"
+
+
+class Store:
+    """One database holding many organizations."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self.notices: list[str] = []
+        """What opening it did that the user should hear of (a schema upgrade)."""
+
+    @classmethod
+    def open(cls, db: str | Path, *, create: bool = True) -> Store:
+        """Open (and on first use create) the store at `db`."""
+        url = to_url(db)
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            path = Path(parsed.database)
+            if not path.parent.is_dir():
+                raise InputError(f"{path.parent}: no such directory")
+            if not path.exists() and not create:
+                raise InputError(f"{path}: no such store")
+            _create_private(path)
+        try:
+            engine = create_engine(url)
+        except Exception as exc:  # a malformed URL or a missing driver
+            raise InputError(f"{url}: cannot open store: {reason(exc)}") from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        store = cls(url, engine)
+        store.notices = store.ensure_schema()
+        return store
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return (
+            Path(self.engine.url.database) if self.is_sqlite and self.engine.url.database else None
+        )
+
+    def ensure_schema(self) -> list[str]:
+        """Create or upgrade the tables (`upgrade.prepare`) and give the store its identity
+        (once); return what the user should be told (an upgrade and its backup)."""
+        try:
+            notices = upgrade.prepare(self.engine, self.url)
+            self._give_identity()
+        except FamtriageError:
+            raise
+        except Exception as exc:
+            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
+        return notices
+
+    def _give_identity(self) -> None:
+        with self.write() as conn:
+            if self._meta(conn, "store_id") is None:
+                conn.execute(insert(schema.meta).values(key="store_id", value=uuid.uuid4().hex))
+
+    def reset(self) -> None:
+        """Drop every table and start over, with a new identity (demo rebuilds)."""
+        schema.metadata.drop_all(self.engine)
+        schema.metadata.create_all(self.engine)
+        self._give_identity()
+
+    @staticmethod
+    def _meta(conn: Connection, key: str) -> str | None:
+        return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+    def store_id(self) -> str:
+        with self.engine.connect() as conn:
+            return self.identity(conn)
+
+    def identity(self, conn: Connection) -> str:
+        """A random id fixed at creation: a snapshot of another store is never trusted."""
+        return self._meta(conn, "store_id") or ""
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(schema.families.c.family_id).limit(1)).first() is None
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; the generation moves on when it commits."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(famtriage_write=True)
+            with conn.begin():
+                yield conn
+
+    def generation(self, conn: Connection) -> int:
+        """How many write transactions the store has committed."""
+        return int(self._meta(conn, "generation") or 0)
+
+    def rebuilt_at(self, conn: Connection) -> int:
+        """The generation of the last bulk change (after which snapshots must rebuild)."""
+        return int(self._meta(conn, "rebuilt_at") or 0)
+
+    def touch(self, conn: Connection, family_ids: Iterable[int]) -> int:
+        """Record, inside `conn`'s transaction, that these families changed."""
+        gen = self.generation(conn) + 1
+        conn.execute(schema.meta.delete().where(schema.meta.c.key == "generation"))
+        conn.execute(insert(schema.meta).values(key="generation", value=str(gen)))
+        rows = [{"generation": gen, "family_id": int(f)} for f in set(family_ids)]
+        if rows:
+            conn.execute(insert(schema.family_changes), rows)
+        return gen
+
+    def changed_since(self, conn: Connection, generation: int) -> list[int]:
+        fc = schema.family_changes
+        return list(
+            conn.execute(
+                select(fc.c.family_id).where(fc.c.generation > generation).distinct()
+            ).scalars()
+        )
+
+    @contextmanager
+    def bulk(self) -> Iterator[Bulk]:
+        """One bulk write transaction (an import).
+
+        On SQLite, foreign keys are not re-checked row by row (the importer has already
+        checked every reference, in bulk) and the page cache is enlarged, which together
+        make loading a million families several times faster.
+        """
+        if not self.is_sqlite:
+            with self.write() as conn:
+                yield SqlBulk(conn, False)
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA cache_size=-262144")
+            try:
+                conn = conn.execution_options(famtriage_write=True)
+                with conn.begin():
+                    yield SqlBulk(conn, True)
+            finally:
+                raw.execute("PRAGMA cache_size=-2000")
+                raw.execute("PRAGMA foreign_keys=ON")
+
+    def touch_all(self, bulk: Bulk) -> int:
+        """Record, inside a bulk transaction, that everything changed (rebuild snapshots)."""
+        m = schema.meta
+        found = bulk.rows(select(m.c.value).where(m.c.key == "generation"))
+        gen = (int(found[0][0]) if found else 0) + 1
+        bulk.run(m.delete().where(m.c.key.in_(["generation", "rebuilt_at"])))
+        bulk.run(insert(m).values(key="generation", value=str(gen)))
+        bulk.run(insert(m).values(key="rebuilt_at", value=str(gen)))
+        bulk.run(schema.family_changes.delete())
+        return gen
+
+    def read_table(self, table: str, where=None) -> pl.DataFrame:
+        """A whole table (or the rows matching a SQLAlchemy `where` clause) as a typed frame."""
+        target = schema.metadata.tables[table]
+        query = select(target) if where is None else select(target).where(where)
+        return self.read_query(query, CANONICAL_DTYPES[table])
+
+    def read_query(self, query, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+        """Run a select through the driver's cursor (no per-value SQLAlchemy processing)
+        and type the columns in polars."""
+        sql, params = compile_for_driver(query, self.engine.dialect)
+        with self.engine.connect() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                names = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+        return _coerce(frame, dtypes)
+
+
+class Bulk(Protocol):
+    """What an import needs from a transaction: run statements, read rows, ingest frames."""
+
+    def rows(self, stmt) -> list[tuple]: ...
+
+    def run(self, stmt) -> None: ...
+
+    def ingest(self, table: str, frame: pl.DataFrame) -> None: ...
+
+
+class SqlBulk:
+    """Bulk work over one SQLAlchemy connection: Core statements, and rows inserted
+    through the driver's executemany (parameterized; only tuples cross into the driver)."""
+
+    def __init__(self, conn: Connection, sqlite: bool) -> None:
+        self.conn = conn
+        self.sqlite = sqlite
+
+    def rows(self, stmt) -> list[tuple]:
+        return [tuple(r) for r in self.conn.execute(stmt)]
+
+    def run(self, stmt) -> None:
+        self.conn.execute(stmt)
+
+    def ingest(self, table: str, frame: pl.DataFrame) -> None:
+        if frame.is_empty():
+            return
+        target = schema.metadata.tables[table]
+        frame = frame.select([c.name for c in target.columns if c.name in frame.columns])
+        if self.sqlite:
+            frame = frame.with_columns(
+                pl.col(pl.Datetime).dt.strftime(SQLITE_DATETIME),
+                pl.col(pl.Date).dt.strftime(SQLITE_DATE),
+                pl.col(pl.Boolean).cast(pl.Int64),
+            )
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            if self.conn.dialect.name == "postgresql":
+                _copy_rows(cursor, table, frame)
+                return
+            sql = str(insert(target).compile(dialect=self.conn.dialect, column_keys=frame.columns))
+            for batch in frame.iter_slices(200_000):
+                cursor.executemany(sql, batch.iter_rows())
+        finally:
+            cursor.close()
+
+
+def _copy_rows(cursor, table: str, frame: pl.DataFrame) -> None:
+    """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    with cursor.copy(statement) as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
+
+
+def _create_private(path: Path) -> None:
+    """A new SQLite store holds personal data: create it readable by its owner only
+    (SQLite gives its -wal and -shm files the same mode)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create the store: {exc.strerror}") from exc
+
+
+def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:
+    """SQL text and its bound values in the driver's own paramstyle."""
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if compiled.positiontup is not None:
+        return str(compiled), tuple(compiled.params[k] for k in compiled.positiontup)
+    return str(compiled), dict(compiled.params)
+
+
+def _coerce(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+    exprs = []
+    for name, dtype in dtypes.items():
+        if name not in frame.columns:
+            exprs.append(pl.lit(None, dtype).alias(name))
+            continue
+        col = pl.col(name)
+        current = frame.schema[name]
+        if current == dtype:
+            exprs.append(col)
+        elif current in (pl.String, pl.Null) and dtype == pl.Datetime("us"):
+            exprs.append(col.cast(pl.String).str.to_datetime(time_unit="us", strict=False))
+        elif current in (pl.String, pl.Null) and dtype == pl.Date:
+            exprs.append(col.cast(pl.String).str.to_date(SQLITE_DATE, strict=False))
+        else:
+            exprs.append(col.cast(dtype, strict=False))
+    return frame.select(exprs)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A writer takes SQLite's lock at BEGIN, so two writers queue instead of deadlocking."""
+    immediate = conn.get_execution_options().get("famtriage_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

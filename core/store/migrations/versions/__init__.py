@@ -1,0 +1,1 @@
+"""Alembic revisions, named `NNNN_what.py`; `famtriage.core.store.upgrade` lists them."""

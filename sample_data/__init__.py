@@ -1,0 +1,1 @@
+"""The bundled sample organizations, as CSV files (package data)."""

@@ -1,0 +1,1 @@
+"""The `famtriage` command line: thin, parse, call core, print."""

@@ -1,0 +1,74 @@
+"""What every command shares: exit codes, options, the session, output and questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def add_command(
+    sub,
+    common: argparse.ArgumentParser,
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def opt(args: argparse.Namespace, name: str) -> Any:
+    return getattr(args, name, None)
+
+
+def context(args: argparse.Namespace):
+    from famtriage.core.session import open_context
+
+    return open_context(opt(args, "db"), opt(args, "as_email"), opt(args, "org"))
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout stays clean for pipes); silent when not a tty."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def emit(text: str, output: Path | None = None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    from famtriage.core.files import write_private
+
+    write_private(output, text.encode("utf-8"))
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def as_json(document: dict[str, Any] | str) -> str:
+    return document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
+
+
+def confirm(question: str) -> None:
+    """Ask on a terminal; refuse when there is none (scripts pass --yes)."""
+    from famtriage.core.errors import Conflict
+
+    if not sys.stdin.isatty():
+        raise Conflict(f"{question} Refused: not a terminal; pass --yes")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise Conflict("cancelled; nothing was changed")

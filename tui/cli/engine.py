@@ -1,0 +1,216 @@
+"""The engine's commands: demo data, import, FAM-12 report and plan, search, family,
+readiness."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from famtriage.tui.cli.common import (
+    EXIT_OK,
+    add_command,
+    as_json,
+    confirm,
+    context,
+    emit,
+    opt,
+    progress,
+)
+from famtriage.tui.cli.reports import add_file_options
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    p = add_command(
+        sub,
+        common,
+        "demo",
+        "(re)build the store with the sample data, or a synthetic set",
+        cmd_demo,
+    )
+    p.add_argument("--families", type=int, help="build a synthetic set of N families")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, help="write the set as Parquet files to DIR instead")
+    p.add_argument("--yes", action="store_true", help="replace a non-empty store without asking")
+
+    p = add_command(
+        sub, common, "import", "load an export folder or workbook (all or nothing)", cmd_import
+    )
+    p.add_argument("path", type=Path)
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="swap an organization the store already holds for this export",
+    )
+
+    p = add_command(
+        sub,
+        common,
+        "report",
+        "the FAM-12 report: families sharing a primary login email",
+        cmd_report,
+    )
+    p.add_argument("--format", choices=["table", "csv", "xlsx", "pdf", "json"], default="table")
+    add_file_options(p)
+    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+    p.add_argument(
+        "--from",
+        dest="from_dir",
+        type=Path,
+        help="read an export folder directly, without importing it",
+    )
+
+    p = add_command(
+        sub,
+        common,
+        "search",
+        "every family with this email (or part of it) on any guardian",
+        cmd_search,
+    )
+    p.add_argument("email")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(
+        sub, common, "family", "one family's guardians, students and history", cmd_family
+    )
+    p.add_argument("family_id", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(sub, common, "plan", "the recommendation for every FAM-12 group", cmd_plan)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+
+    p = add_command(sub, common, "readiness", "login-readiness of each organization", cmd_readiness)
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from famtriage.core.sample import synthetic as demo
+    from famtriage.core.session import open_store
+
+    if args.out is not None:
+        with progress("generating") as on_progress:
+            demo.write_export(
+                demo.synthetic(args.families or 1000, args.seed), args.out, on_progress
+            )
+        print(f"wrote a {args.families or 1000}-family export to {args.out}", file=sys.stderr)
+        return EXIT_OK
+    store = open_store(opt(args, "db"))
+    if not store.is_empty() and not args.yes:
+        confirm(f"Replace everything in {store.url} with demo data?")
+    with progress("building the demo store") as on_progress:
+        summary = demo.rebuild_store(store, args.families, args.seed, on_progress)
+    print(
+        f"demo store ready: {summary.rows['families']} families in "
+        f"{len(summary.orgs)} organization(s) at {store.url}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from famtriage.core.source.importer import import_export
+
+    ctx = context(args)
+    ctx.actor.require("admin")
+    with progress("importing") as on_progress:
+        summary = import_export(ctx.store, args.path, replace=args.replace, on_progress=on_progress)
+    counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
+    print(
+        f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}", file=sys.stderr
+    )
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, scope: str):
+    if opt(args, "from_dir") is not None:
+        from famtriage.core.source.direct import report_from_export
+
+        return report_from_export(args.from_dir, scope, opt(args, "org"))
+    from famtriage.core.report.current import report_for_context
+
+    return report_for_context(context(args), scope)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run FAM-12 (recorded as a finished task) and print or write it in any format."""
+    from famtriage.tui.cli.reports import check_output, run_report, write_report
+
+    check_output(args)
+    report, meta, keeping = run_report(args)
+    try:
+        return write_report(report, meta, args)
+    finally:
+        if keeping is not None:
+            keeping.join()
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    report = _report(args, args.scope)
+    if args.json:
+        from famtriage.core.report.documents import plan_document
+
+        emit(plan_document(report))
+    else:
+        from famtriage.tui.cli.text_tables import plan_text
+
+        emit(plan_text(report))
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from famtriage.core.report.documents import search_document
+    from famtriage.core.report.search import search_families
+
+    hits = search_families(context(args), args.email)
+    if args.json:
+        emit(as_json(search_document(args.email, hits)))
+        return EXIT_OK
+    if not hits:
+        emit(f"No family has an email matching {args.email!r}.")
+        return EXIT_OK
+    lines = []
+    for h in hits:
+        lines.append(
+            f"#{h.family_id}  org {h.org_id}  {h.family_name or '(no name)'}  "
+            f"[{h.status}, {h.match} match]"
+        )
+        for g in h.guardians:
+            mark = "primary  " if g.is_primary else "secondary"
+            lines.append(f"    {mark}  {g.name or '(no name)'}  <{g.email or ''}>")
+    emit("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_family(args: argparse.Namespace) -> int:
+    from famtriage.core.report.documents import family_document
+    from famtriage.core.report.family import family_detail
+
+    detail = family_detail(context(args), args.family_id)
+    if args.json:
+        emit(as_json(family_document(detail)))
+        return EXIT_OK
+    from famtriage.tui.cli.family_text import family_text
+
+    emit(family_text(detail))
+    return EXIT_OK
+
+
+def cmd_readiness(args: argparse.Namespace) -> int:
+    from famtriage.core.report.documents import readiness_document
+    from famtriage.core.report.readiness import readiness
+
+    ctx = context(args)
+    ctx.actor.require("reports.fam12")
+    orgs = readiness(ctx)
+    if args.json:
+        emit(as_json(readiness_document(orgs)))
+        return EXIT_OK
+    lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
+    for o in orgs:
+        lines.append(
+            f"{o.org_id:<4} {o.name[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
+            f"{o.login_conflicts:>15}  {'yes' if o.ready else 'no'}"
+        )
+    emit("\n".join(lines))
+    return EXIT_OK

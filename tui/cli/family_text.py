@@ -1,0 +1,52 @@
+"""One family as plain text for the CLI."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from famtriage.core.formatting import iso, money_display
+from famtriage.core.report.family import FamilyDetail
+
+
+def _section(title: str, frame: pl.DataFrame, cols: list[str]) -> list[str]:
+    lines = [f"{title} ({frame.height})"]
+    for row in frame.select([c for c in cols if c in frame.columns]).iter_rows():
+        lines.append("    " + "  ".join("" if v is None else str(v) for v in row))
+    return lines
+
+
+def family_text(d: FamilyDetail) -> str:
+    status = d.status if d.merged_into is None else f"{d.status} into #{d.merged_into}"
+    lines = [
+        f"#{d.family_id}  {d.family_name or '(no name)'}  org {d.org_id}  [{status}]",
+        f"created {iso(d.created_at) or 'unknown'}; "
+        f"{'has history' if d.has_history else 'no history'}",
+    ]
+    guardians = d.guardians.with_columns(
+        pl.when(pl.col("is_primary"))
+        .then(pl.lit("primary"))
+        .otherwise(pl.lit("secondary"))
+        .alias("role")
+    )
+    lines += _section(
+        "Guardians", guardians, ["guardian_id", "role", "first_name", "last_name", "email", "phone"]
+    )
+    lines += _section(
+        "Students", d.students, ["student_id", "first_name", "last_name", "birth_date"]
+    )
+    lines += _section(
+        "Enrollments",
+        d.enrollments,
+        ["enrollment_id", "student_id", "class_name", "start_date", "end_date"],
+    )
+    payments = d.payments.with_columns(
+        pl.col("amount_cents").map_elements(money_display, return_dtype=pl.String).alias("amt")
+    )
+    lines += _section(
+        f"Payments, total {money_display(d.payments_total_cents)}",
+        payments,
+        ["payment_id", "paid_at", "amt"],
+    )
+    lines += _section("Policies", d.policies, ["policy_id", "policy_name", "signed_at"])
+    lines += _section("Activity", d.activity, ["activity_id", "at", "kind", "detail"])
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""The `famtriage` command: parse, call core, print. No domain rule lives here.
+
+Textual is imported only when the app opens, so scripted commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from famtriage.core.errors import FamtriageError
+from famtriage.tui.cli import actions, engine, reports
+from famtriage.tui.cli.common import EXIT_OK, context
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", default=argparse.SUPPRESS, help="store URL or SQLite path (env FAMTRIAGE_DB)"
+    )
+    common.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        default=argparse.SUPPRESS,
+        help="acting staff member (env FAMTRIAGE_USER)",
+    )
+    common.add_argument(
+        "--org", type=int, default=argparse.SUPPRESS, help="work on one organization"
+    )
+    return common
+
+
+COMMAND_MODULES = (engine, actions, reports)
+"""Modules that each add their commands with `register(sub, common)`."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="famtriage",
+        parents=[common],
+        description="Find and resolve families that share a login email (FAM-12).",
+        epilog="With no command, opens the terminal app. Exit codes: 0 ok, 1 refused, "
+        "2 bad usage or input.",
+    )
+    parser.set_defaults(handler=cmd_tui)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or EXIT_OK
+    except FamtriageError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted; nothing more was written")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _error(message: str) -> None:
+    lines = message.splitlines() or ["failed"]
+    print(f"famtriage: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:
+        print(f"  {line}", file=sys.stderr)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from famtriage.tui.app import run_app
+
+    return run_app(context(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
