@@ -362,3 +362,11 @@ def load_task_report(task_id: int) -> Report:
     return Report(
         generated_at=record.generated_at or record.started_at, scope=record.scope, **frames
     )
+
+
+def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
+    """The stored report tasks this session may list and open: those run on this store
+    (tasks live in the OS user's data dir, shared by every store that user opens) whose
+    organizations are all in view here."""
+    store = ctx.store.store_id()
+    return [t for t in tasks if t.store == store and t.org_ids and set(t.org_ids) <= set(ctx.orgs)]

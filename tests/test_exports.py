@@ -13,11 +13,13 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from pdf_support import installed_fonts
 from pypdf import PdfReader
 
 from famtriage.core.errors import Cancelled, Conflict, InputError
 from famtriage.core.exports import xlsx
 from famtriage.core.exports.csv import csv_bytes
+from famtriage.core.exports.fonts import PdfFonts, missing_glyphs
 from famtriage.core.exports.frame import ExportMeta, export_frame
 from famtriage.core.exports.write import export_report
 from famtriage.core.report.current import report_for_context
@@ -94,7 +96,7 @@ def test_export_frame_leaves_safe_text_alone(report, meta) -> None:
 
 
 def test_xlsx_reads_back_with_header_filter_types_and_bands(out, report, meta) -> None:
-    path = export_report(report, out / "r.xlsx", "xlsx", meta)
+    path = export_report(report, out / "r.xlsx", "xlsx", meta).path
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:2] == ["Summary", "Families"]
     sheet = book["Families"]
@@ -122,7 +124,7 @@ def test_xlsx_reads_back_with_header_filter_types_and_bands(out, report, meta) -
 
 
 def test_xlsx_summary_names_orgs_and_counts(out, report, meta) -> None:
-    path = export_report(report, out / "r.xlsx", "xlsx", meta)
+    path = export_report(report, out / "r.xlsx", "xlsx", meta).path
     summary = dict(openpyxl.load_workbook(path)["Summary"].iter_rows(min_row=3, values_only=True))
     assert "Riverside Swim School" in summary["Organization(s)"]
     assert summary["Groups"] == report.group_count
@@ -134,16 +136,24 @@ def test_xlsx_summary_names_orgs_and_counts(out, report, meta) -> None:
 
 
 def test_xlsx_neutralizes_formula_injection(out, report, meta) -> None:
-    path = export_report(_poisoned(report), out / "r.xlsx", "xlsx", meta)
+    path = export_report(_poisoned(report), out / "r.xlsx", "xlsx", meta).path
     sheet = openpyxl.load_workbook(path)["Families"]
     header = [c.value for c in sheet[1]]
     names = [sheet.cell(r, header.index("Family name") + 1) for r in range(2, sheet.max_row + 1)]
     assert all(c.data_type == "s" and c.value.startswith("'") for c in names)
 
 
+@pytest.fixture(autouse=True)
+def _pdf_needs_a_font(request: pytest.FixtureRequest) -> None:
+    if "pdf" in request.node.name:
+        installed_fonts()
+
+
 def test_pdf_reads_back_with_title_pages_and_unicode(out, report, meta) -> None:
-    path = export_report(report, out / "r.pdf", "pdf", meta)
-    pages = PdfReader(path).pages
+    installed_fonts(cjk=True)
+    written = export_report(report, out / "r.pdf", "pdf", meta)
+    assert written.warnings == ()
+    pages = PdfReader(written.path).pages
     text = "\n".join(p.extract_text() for p in pages)
     assert TITLE in text
     assert f"Page 1 of {len(pages)}" in pages[0].extract_text()
@@ -155,18 +165,40 @@ def test_pdf_reads_back_with_title_pages_and_unicode(out, report, meta) -> None:
 
 
 def test_pdf_letter_paper(out, report, meta) -> None:
-    path = export_report(report, out / "r.pdf", "pdf", meta, paper="letter")
+    path = export_report(report, out / "r.pdf", "pdf", meta, paper="letter").path
     assert round(float(PdfReader(path).pages[0].mediabox.width)) == 792
 
 
 def test_pdf_keeps_each_group_on_one_page(out, report, meta) -> None:
-    pages = [
-        p.extract_text() for p in PdfReader(export_report(report, out / "r.pdf", "pdf", meta)).pages
-    ]
+    written = export_report(report, out / "r.pdf", "pdf", meta)
+    pages = [p.extract_text() for p in PdfReader(written.path).pages]
     assert len(pages) >= 2
     for (email,), group in report.families.group_by("email"):
         page = next(t for t in pages if f"{email}   ·" in t)
         assert all(f"#{fid}" in page for fid in group["family_id"])
+
+
+def test_pdf_says_which_names_no_installed_font_covers(out, report, meta) -> None:
+    without_cjk = replace(installed_fonts(), cjk=None)
+    written = export_report(report, out / "r.pdf", "pdf", meta, fonts=without_cjk)
+    assert written.path.exists()
+    (warning,) = written.warnings
+    cjk_names = report.families.filter(
+        pl.col("family_name").str.contains("[\u4e00-\u9fff]")
+        | pl.col("primary_guardian").str.contains("[\u4e00-\u9fff]")
+    )
+    assert cjk_names.height >= 1
+    assert warning.startswith("PDF: ") and "(CJK)" in warning
+    assert "empty boxes" in warning and "fonts-droid-fallback" in warning
+
+
+def test_pdf_with_every_glyph_covered_says_nothing(out, report, meta) -> None:
+    fonts = installed_fonts()
+    everything = PdfFonts(fonts.regular, fonts.bold, None)
+    texts = [export_frame(report, meta), report.possible]
+    assert missing_glyphs(texts, frozenset(range(0x110000))) is None
+    gap = missing_glyphs(texts, everything.covered())
+    assert gap is not None and gap.scripts == ("CJK",)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])

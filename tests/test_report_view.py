@@ -7,11 +7,11 @@ from datetime import datetime
 import pytest
 
 from famtriage.core.access.context import Context
-from famtriage.core.access.views import can_view, require_view, visible_tasks
+from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.view import filter_groups, group_families, group_row, sort_groups
-from famtriage.core.tasks import TaskRecord
+from famtriage.core.tasks import TaskRecord, visible_tasks
 
 
 def test_filter_matches_email_action_or_family_id(ctx: Context) -> None:

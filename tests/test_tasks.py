@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pdf_support import installed_fonts
 
 from famtriage.core.access.context import Context
 from famtriage.core.errors import Conflict, NotFound, PermissionDenied
@@ -136,6 +137,7 @@ def test_cli_report_refuses_bad_output(sample_db, tmp_path, capsys, argv, code, 
 
 
 def test_cli_report_formats_to_files(sample_db: Path, tmp_path: Path, capsys) -> None:
+    installed_fonts()
     db = ["--db", str(sample_db)]
     for fmt in ("csv", "xlsx", "pdf", "json", "table"):
         path = tmp_path / f"r.{fmt}"
@@ -151,6 +153,7 @@ def test_cli_report_formats_to_files(sample_db: Path, tmp_path: Path, capsys) ->
 def test_cli_report_from_folder_to_pdf(tmp_path: Path) -> None:
     from famtriage.core.store import config
 
+    installed_fonts()
     path = tmp_path / "r.pdf"
     argv = ["report", "--from", str(config.SAMPLE_DATA), "--format", "pdf", "-o", str(path)]
     assert main([*argv, "--paper", "letter"]) == 0

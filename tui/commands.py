@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from famtriage.core.access.views import can_view
-
-if TYPE_CHECKING:
-    from famtriage.tui.app import FamtriageApp
+from famtriage.tui.shell import Shell
 
 VIEWS = {
     "dashboard": ("Dashboard", "Organizations, FAM-12 groups left and login-readiness."),
@@ -32,7 +30,7 @@ class FamtriageCommands(Provider):
     """Screens first, then the actions bound on the screen the palette was opened from."""
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
-        app: FamtriageApp = self.app  # type: ignore[assignment]
+        app = cast(Shell, self.app)
         for view, (name, help_text) in VIEWS.items():
             if can_view(app.ctx.actor, view):
                 yield f"Open {name}", partial(app.action_open, view), help_text

@@ -6,8 +6,6 @@ screen's handler updates the display on the UI thread.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.message import Message
 
 from famtriage.core.actions.audit import ActionResult, AuditEntry
@@ -15,6 +13,7 @@ from famtriage.core.actions.queue import QueueGroup, QueueView
 from famtriage.core.actions.queue_steps import Step
 from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
+from famtriage.core.exports.write import Exported
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.readiness import OrgReadiness
 from famtriage.core.tasks import TaskHandle, TaskRecord
@@ -63,11 +62,12 @@ class TasksListed(Message):
 
 
 class ExportWritten(Message):
-    """An export file was written (atomically, 0600) at `path`."""
+    """An export file was written (atomically, 0600); `warnings` say what it could not
+    hold as it should (a PDF glyph no installed font has)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, written: Exported) -> None:
         super().__init__()
-        self.path = path
+        self.written = written
 
 
 class ReadinessReady(Message):

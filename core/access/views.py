@@ -7,13 +7,7 @@ screen. The CLI makes the same checks through the functions it calls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from famtriage.core.access.permissions import Actor
-
-if TYPE_CHECKING:
-    from famtriage.core.access.context import Context
-    from famtriage.core.tasks import TaskRecord
 
 VIEW_PERMISSIONS: dict[str, str | None] = {
     "dashboard": None,
@@ -38,11 +32,3 @@ def require_view(actor: Actor, view: str) -> None:
 def can_view(actor: Actor, view: str) -> bool:
     permission = VIEW_PERMISSIONS[view]
     return permission is None or actor.can(permission)
-
-
-def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
-    """The stored report tasks this session may list and open: those run on this store
-    (tasks live in the OS user's data dir, shared by every store that user opens) whose
-    organizations are all in view here."""
-    store = ctx.store.store_id()
-    return [t for t in tasks if t.store == store and t.org_ids and set(t.org_ids) <= set(ctx.orgs)]

@@ -113,7 +113,7 @@ def _apply_group(ctx: Context, group: _Group, only: str | None) -> GroupOutcome:
         with ctx.store.write() as conn:
             _check_still_grouped(conn, group)
             results = []
-            if do_merge:
+            if do_merge and group.survivor is not None:
                 results.append(merge_in(conn, ctx, MergeRequest(group.survivor, group.merge)))
             if do_delete:
                 results.extend(delete_in(conn, ctx, f) for f in group.delete)

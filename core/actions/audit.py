@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
 
 from famtriage.core.access.context import Context
 from famtriage.core.errors import NotFound
@@ -98,7 +98,7 @@ def load(conn: Connection, audit_id: int) -> StoredEntry:
     return _stored(row)
 
 
-def _stored(row) -> StoredEntry:
+def _stored(row: Row[Any]) -> StoredEntry:
     payload = json.loads(row.payload or "{}")
     changes = tuple(RowChange.from_json(c) for c in payload.get("changes", []))
     keys = frozenset(c.key for c in changes) | frozenset(
@@ -145,7 +145,7 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
     (entries about no organization, such as grants, only for admins)."""
     ctx.actor.require("families.view")
     a, s = schema.audit_log, schema.staff
-    visible = a.c.org_id.in_(ctx.orgs)
+    visible: ColumnElement[bool] = a.c.org_id.in_(ctx.orgs)
     if ctx.actor.can("admin"):
         visible = visible | a.c.org_id.is_(None)
     query = (

@@ -8,8 +8,9 @@ preconditions inside it, and writes one audit row whose payload undo restores fr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import audit, preconditions
@@ -44,10 +45,10 @@ def _counts(conn: Connection, family_id: int) -> tuple[int, int]:
     g, s = schema.guardians, schema.students
     guardians = conn.execute(
         select(func.count()).select_from(g).where(g.c.family_id == family_id)
-    ).scalar()
+    ).scalar_one()
     students = conn.execute(
         select(func.count()).select_from(s).where(s.c.family_id == family_id)
-    ).scalar()
+    ).scalar_one()
     return int(guardians), int(students)
 
 
@@ -128,11 +129,13 @@ def _refuse_taken(conn: Connection, org_id: int, key: str, except_guardian: int 
         )
 
 
-def _guardian(conn: Connection, ctx: Context, guardian_id: int):
+def _guardian(
+    conn: Connection, ctx: Context, guardian_id: int
+) -> tuple[Row[Any], preconditions.FamilyRow]:
     """The guardian and its family, read again once the organization is locked."""
     g = schema.guardians
 
-    def read():
+    def read() -> Row[Any]:
         row = conn.execute(select(g).where(g.c.guardian_id == guardian_id)).first()
         if row is None:
             raise NotFound(f"no guardian with id {guardian_id}")

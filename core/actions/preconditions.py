@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, func, select
 
 from famtriage.core.access.context import Context
 from famtriage.core.errors import Conflict, NotFound
@@ -81,7 +82,7 @@ def families(
     return found
 
 
-def lock_orgs(conn: Connection, org_ids) -> None:
+def lock_orgs(conn: Connection, org_ids: Iterable[int] | Select[tuple[int]]) -> None:
     """Lock organization rows until the transaction ends (a no-op on SQLite, whose
     writers already queue at BEGIN IMMEDIATE)."""
     o = schema.orgs
@@ -98,13 +99,13 @@ def require_active(family: FamilyRow) -> None:
 def history(conn: Connection, family_id: int) -> History:
     s, e, p = schema.students, schema.enrollments, schema.payments
 
-    def count(table, where) -> int:
-        return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar())
+    def count(table: Table, where: ColumnElement[bool]) -> int:
+        return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
 
     kids = select(s.c.student_id).where(s.c.family_id == family_id)
     cents = conn.execute(
         select(func.coalesce(func.sum(p.c.amount_cents), 0)).where(p.c.family_id == family_id)
-    ).scalar()
+    ).scalar_one()
     return History(
         enrollments=count(e, e.c.student_id.in_(kids)),
         payments=count(p, p.c.family_id == family_id),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import audit, preconditions
@@ -41,7 +41,7 @@ def undo_refusal(ctx: Context, audit_id: int) -> str | None:
     return None
 
 
-def _check_all(conn, ctx: Context, entry: StoredEntry) -> None:
+def _check_all(conn: Connection, ctx: Context, entry: StoredEntry) -> None:
     _check_undoable(ctx, entry)
     _refuse_later(conn, entry)
     moved = drifted(conn, list(entry.changes))
@@ -90,7 +90,7 @@ def _check_undoable(ctx: Context, entry: StoredEntry) -> None:
         )
 
 
-def _refuse_later(conn, entry: StoredEntry) -> None:
+def _refuse_later(conn: Connection, entry: StoredEntry) -> None:
     keys = entry.keys
     for later in audit.later_entries(conn, entry.audit_id):
         if later.keys & keys:

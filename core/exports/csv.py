@@ -28,5 +28,6 @@ def csv_bytes(report: Report, meta: ExportMeta | None = None, *, excel: bool = F
 
 def write_csv(
     report: Report, path: Path, meta: ExportMeta, *, force: bool = False, excel: bool = False
-) -> None:
+) -> list[str]:
     write_private(path, csv_bytes(report, meta, excel=excel), force=force)
+    return []

@@ -15,7 +15,7 @@ import polars as pl
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from famtriage.core.exports.fonts import find_fonts
+from famtriage.core.exports.fonts import PdfFonts, find_fonts, missing_glyphs
 from famtriage.core.exports.frame import ExportMeta, Steps, action_counts, export_frame
 from famtriage.core.files import private_target
 from famtriage.core.formatting import iso, money_display
@@ -54,12 +54,11 @@ TABLE: tuple[tuple[str, str, float, str], ...] = (
 class _Document(FPDF):
     """An FPDF with this report's running header and "Page X of Y" footer."""
 
-    def __init__(self, paper: str, subtitle: str) -> None:
+    def __init__(self, paper: str, subtitle: str, fonts: PdfFonts) -> None:
         super().__init__(orientation="L", unit="mm", format="Letter" if paper == "letter" else "A4")
         self.subtitle = subtitle
         self.set_margins(10, 10, 10)
         self.set_auto_page_break(True, margin=14)
-        fonts = find_fonts()
         self.add_font(FONT, "", fonts.regular)
         self.add_font(FONT, "B", fonts.bold)
         if fonts.cjk is not None:
@@ -142,25 +141,40 @@ def write_pdf(
     force: bool = False,
     paper: str = "a4",
     steps: Steps | None = None,
-) -> None:
-    """Lay the report out and write it through a private temp file."""
+    fonts: PdfFonts | None = None,
+) -> list[str]:
+    """Lay the report out and write it through a private temp file; return a warning
+    when some names hold characters no installed font can draw."""
+    fonts = fonts or find_fonts()
+    families = export_frame(report, meta)
+    texts = [families, report.possible, pl.DataFrame({"text": [_subtitle(report, meta)]})]
+    gap = missing_glyphs(texts, fonts.covered())
     with private_target(path, force=force) as tmp:
-        pdf_document(report, meta, paper, steps).output(str(tmp))
+        pdf_document(report, meta, paper, steps, fonts, families).output(str(tmp))
+    return [] if gap is None else [gap.message()]
 
 
-def pdf_document(
-    report: Report, meta: ExportMeta, paper: str = "a4", steps: Steps | None = None
-) -> FPDF:
-    """The laid-out document (every group, then the look-alike logins)."""
-    subtitle = (
+def _subtitle(report: Report, meta: ExportMeta) -> str:
+    return (
         f"Organization: {meta.orgs_text(report)}   ·   Generated at: "
         f"{iso(report.generated_at)}   ·   Scope: {report.scope}"
         + (f"   ·   Run by: {meta.staff}" if meta.staff else "")
     )
-    pdf = _Document(paper, subtitle)
+
+
+def pdf_document(
+    report: Report,
+    meta: ExportMeta,
+    paper: str = "a4",
+    steps: Steps | None = None,
+    fonts: PdfFonts | None = None,
+    families: pl.DataFrame | None = None,
+) -> FPDF:
+    """The laid-out document (every group, then the look-alike logins)."""
+    pdf = _Document(paper, _subtitle(report, meta), fonts or find_fonts())
     pdf.add_page()
     pdf.set_font(FONT, "", 9)
-    families = _rows(export_frame(report, meta))
+    families = _rows(export_frame(report, meta) if families is None else families)
     counts = action_counts(report)
     pdf.cell(
         0,
@@ -206,7 +220,7 @@ def _group(pdf: _Document, group: pl.DataFrame) -> None:
     reason = first["reason"]
     one_line = pdf.text_width(reason) <= pdf.epw - 2 * pdf.c_margin
     reason_lines = (
-        1 if one_line else len(pdf.multi_cell(0, LINE_H, reason, dry_run=True, output="LINES"))
+        1 if one_line else len(pdf.multi_cell(0, LINE_H, reason, dry_run=True, output="LINES"))  # type: ignore[arg-type]
     )
     top = HEADING_H + reason_lines * LINE_H + 3 * ROW_H
     height = top + ROW_H * (group.height - 2) + GAP

@@ -5,14 +5,16 @@ export never loads xlsxwriter or fpdf2."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from famtriage.core.errors import InputError
+from famtriage.core.exports.fonts import PdfFonts
 from famtriage.core.exports.frame import FORMATS, PAPERS, ExportMeta, ProgressCallback, Steps
 from famtriage.core.report.fam12 import Report
 
 
-def _writer(fmt: str) -> Callable[..., None]:
+def _writer(fmt: str) -> Callable[..., list[str]]:
     if fmt == "csv":
         from famtriage.core.exports.csv import write_csv
 
@@ -28,6 +30,14 @@ def _writer(fmt: str) -> Callable[..., None]:
     raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+@dataclass(frozen=True)
+class Exported:
+    """A written export: where, and what the caller must tell the user about it."""
+
+    path: Path
+    warnings: tuple[str, ...] = ()
+
+
 def export_report(
     report: Report,
     path: Path,
@@ -39,18 +49,26 @@ def export_report(
     paper: str = "a4",
     on_progress: ProgressCallback | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-) -> Path:
+    fonts: PdfFonts | None = None,
+) -> Exported:
     """Write `report` to `path` as csv, xlsx or pdf: atomically, 0600, never over a file
     unless `force`. `excel` adds a BOM to CSV; `paper` is a4 or letter for PDF.
 
     XLSX and PDF report `on_progress(rows_done, rows)` as they go and stop with
     `Cancelled` when `is_cancelled()` turns true; the partial file is then removed.
+    What the file could not hold as it should (a PDF glyph no font has) comes back in
+    `Exported.warnings`, for the caller to show; `fonts` replaces the installed ones.
     """
     if paper not in PAPERS:
         raise InputError(f"unknown paper {paper!r}; use one of {', '.join(PAPERS)}")
     write = _writer(fmt)
-    options: dict = {"csv": {"excel": excel}, "pdf": {"paper": paper}}.get(fmt, {})
+    options: dict[str, object] = {}
+    if fmt == "csv":
+        options["excel"] = excel
+    if fmt == "pdf":
+        options["paper"] = paper
+        options["fonts"] = fonts
     if fmt in ("xlsx", "pdf"):
         options["steps"] = Steps(on_progress, is_cancelled)
-    write(report, Path(path), meta or ExportMeta(), force=force, **options)
-    return Path(path)
+    warnings = write(report, Path(path), meta or ExportMeta(), force=force, **options)
+    return Exported(Path(path), tuple(warnings))

@@ -44,7 +44,7 @@ _OPTIONS = {
 
 def write_xlsx(
     report: Report, path: Path, meta: ExportMeta, *, force: bool = False, steps: Steps | None = None
-) -> None:
+) -> list[str]:
     """Write the workbook to a private temp file, renamed onto `path` when complete."""
     frame = export_frame(report, meta)
     with private_target(path, force=force) as tmp:
@@ -53,6 +53,7 @@ def write_xlsx(
         _families(book, frame, steps or Steps())
         _possible(book, report)
         book.close()
+    return []
 
 
 def _summary(book: Workbook, report: Report, meta: ExportMeta, frame: pl.DataFrame) -> None:

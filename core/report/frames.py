@@ -15,30 +15,34 @@ from famtriage.core.emails import normalize_series
 
 Tables = dict[str, pl.LazyFrame]
 
-LOGINS_SCHEMA = {
-    "guardian_id": pl.Int64,
-    "family_id": pl.Int64,
-    "org_id": pl.Int64,
-    "first_name": pl.String,
-    "last_name": pl.String,
-    "email": pl.String,
-    "email_norm": pl.String,
-    "is_primary": pl.Boolean,
-}
-STATS_SCHEMA = {
-    "family_id": pl.Int64,
-    "org_id": pl.Int64,
-    "family_name": pl.String,
-    "created_at": pl.Datetime("us"),
-    "primary_guardian": pl.String,
-    "students": pl.UInt32,
-    "enrollments": pl.UInt32,
-    "payments": pl.UInt32,
-    "payments_total_cents": pl.Int64,
-    "policies": pl.UInt32,
-    "activity": pl.UInt32,
-    "last_activity": pl.Datetime("us"),
-}
+LOGINS_SCHEMA = pl.Schema(
+    {
+        "guardian_id": pl.Int64(),
+        "family_id": pl.Int64(),
+        "org_id": pl.Int64(),
+        "first_name": pl.String(),
+        "last_name": pl.String(),
+        "email": pl.String(),
+        "email_norm": pl.String(),
+        "is_primary": pl.Boolean(),
+    }
+)
+STATS_SCHEMA = pl.Schema(
+    {
+        "family_id": pl.Int64(),
+        "org_id": pl.Int64(),
+        "family_name": pl.String(),
+        "created_at": pl.Datetime("us"),
+        "primary_guardian": pl.String(),
+        "students": pl.UInt32(),
+        "enrollments": pl.UInt32(),
+        "payments": pl.UInt32(),
+        "payments_total_cents": pl.Int64(),
+        "policies": pl.UInt32(),
+        "activity": pl.UInt32(),
+        "last_activity": pl.Datetime("us"),
+    }
+)
 
 
 def active_families(tables: Tables) -> pl.LazyFrame:

@@ -65,7 +65,8 @@ def load(store: Store) -> Snapshot:
     orgs = store.read_table("orgs")
     try:
         if cached == generation:
-            return Snapshot(generation, *(_read(folder, n) for n in _DERIVED), orgs)
+            candidates, stats, org_families = (_read(folder, n) for n in _DERIVED)
+            return Snapshot(generation, candidates, stats, org_families, orgs)
         if changed is not None and len(changed) <= PATCH_LIMIT:
             fresh = _store_tables(store, changed)
             keep = ~pl.col("family_id").is_in(changed)

@@ -15,6 +15,7 @@ import polars as pl
 from famtriage.core.errors import InputError, reason
 from famtriage.core.source.parsing import PARSERS, PROBLEMS
 from famtriage.core.store import tablespec
+from famtriage.core.store.tablespec import Field
 
 MAX_PROBLEMS = 50
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -153,7 +154,8 @@ def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.Da
     if absent:
         problems.append(f"{source.label}:1: {', '.join(absent)}: required column missing")
         return pl.DataFrame()
-    exprs, checks = [], []
+    exprs: list[pl.Expr] = []
+    checks: list[tuple[Field, pl.Expr, pl.Expr | None]] = []
     for field in spec.fields:
         if field.name not in columns:
             exprs.append(pl.lit(None).alias(field.name))
@@ -267,15 +269,18 @@ def _with_defaults(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return out
 
 
+_DTYPES: dict[str, pl.DataType] = {
+    "int": pl.Int64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "money": pl.Int64(),
+    "str": pl.String(),
+}
+
+
 def _dtype(kind: str) -> pl.DataType:
-    return {
-        "int": pl.Int64,
-        "bool": pl.Boolean,
-        "date": pl.Date,
-        "datetime": pl.Datetime("us"),
-        "money": pl.Int64,
-        "str": pl.String,
-    }[kind]
+    return _DTYPES[kind]
 
 
 def _check_keys(

@@ -13,33 +13,50 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    Dialect,
+    Engine,
+    Executable,
+    Integer,
+    Select,
+    create_engine,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 from famtriage.core.errors import FamtriageError, InputError, reason
 from famtriage.core.store import schema, upgrade
+from famtriage.core.store.connections import driver
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
 
+
+def _polars_type(sql_type: object) -> pl.DataType:
+    if isinstance(sql_type, BigInteger | Integer):
+        return pl.Int64()
+    if isinstance(sql_type, Boolean):
+        return pl.Boolean()
+    if isinstance(sql_type, DateTime):  # before Date: not a subclass, but be explicit
+        return pl.Datetime("us")
+    if isinstance(sql_type, Date):
+        return pl.Date()
+    return pl.String()
+
+
 CANONICAL_DTYPES: dict[str, dict[str, pl.DataType]] = {
-    name: {
-        col.name: (
-            pl.Int64
-            if isinstance(col.type, schema.BigInteger | schema.Integer)
-            else pl.Boolean
-            if isinstance(col.type, schema.Boolean)
-            else pl.Date
-            if isinstance(col.type, schema.Date)
-            else pl.Datetime("us")
-            if isinstance(col.type, schema.DateTime)
-            else pl.String
-        )
-        for col in table.columns
-    }
+    name: {col.name: _polars_type(col.type) for col in table.columns}
     for name, table in schema.metadata.tables.items()
 }
 """The polars dtype of every store column: what `read_table` returns."""
@@ -64,7 +81,14 @@ class Store:
 
     @classmethod
     def open(cls, db: str | Path, *, create: bool = True) -> Store:
-        """Open (and on first use create) the store at `db`."""
+        """Open (and on first use create) the store at `db`, its schema at this version."""
+        store = cls.connect(db, create=create)
+        store.notices = store.ensure_schema()
+        return store
+
+    @classmethod
+    def connect(cls, db: str | Path, *, create: bool = True) -> Store:
+        """The store at `db` as it is, its schema neither checked nor changed (`upgrade`)."""
         url = to_url(db)
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database:
@@ -81,9 +105,7 @@ class Store:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-        store = cls(url, engine)
-        store.notices = store.ensure_schema()
-        return store
+        return cls(url, engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +128,17 @@ class Store:
         except Exception as exc:
             raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
         return notices
+
+    def upgrade(self) -> str:
+        """`famtriage upgrade`: bring the schema to this version; say what was done."""
+        try:
+            message = upgrade.upgrade(self.engine, self.url)
+            self._give_identity()
+        except FamtriageError:
+            raise
+        except Exception as exc:
+            raise InputError(f"{self.url}: cannot upgrade the store: {reason(exc)}") from exc
+        return message
 
     def _give_identity(self) -> None:
         with self.write() as conn:
@@ -181,7 +214,7 @@ class Store:
                 yield SqlBulk(conn, False)
             return
         with self.engine.connect() as conn:
-            raw = conn.connection.driver_connection
+            raw = driver(conn)
             raw.execute("PRAGMA foreign_keys=OFF")
             raw.execute("PRAGMA cache_size=-262144")
             try:
@@ -203,18 +236,18 @@ class Store:
         bulk.run(schema.family_changes.delete())
         return gen
 
-    def read_table(self, table: str, where=None) -> pl.DataFrame:
+    def read_table(self, table: str, where: ColumnElement[bool] | None = None) -> pl.DataFrame:
         """A whole table (or the rows matching a SQLAlchemy `where` clause) as a typed frame."""
         target = schema.metadata.tables[table]
         query = select(target) if where is None else select(target).where(where)
         return self.read_query(query, CANONICAL_DTYPES[table])
 
-    def read_query(self, query, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+    def read_query(self, query: Select[Any], dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
         """Run a select through the driver's cursor (no per-value SQLAlchemy processing)
         and type the columns in polars."""
         sql, params = compile_for_driver(query, self.engine.dialect)
         with self.engine.connect() as conn:
-            cursor = conn.connection.driver_connection.cursor()
+            cursor = driver(conn).cursor()
             try:
                 cursor.execute(sql, params)
                 names = [d[0] for d in cursor.description]
@@ -228,9 +261,9 @@ class Store:
 class Bulk(Protocol):
     """What an import needs from a transaction: run statements, read rows, ingest frames."""
 
-    def rows(self, stmt) -> list[tuple]: ...
+    def rows(self, stmt: Executable) -> list[tuple]: ...
 
-    def run(self, stmt) -> None: ...
+    def run(self, stmt: Executable) -> None: ...
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None: ...
 
@@ -243,10 +276,10 @@ class SqlBulk:
         self.conn = conn
         self.sqlite = sqlite
 
-    def rows(self, stmt) -> list[tuple]:
+    def rows(self, stmt: Executable) -> list[tuple]:
         return [tuple(r) for r in self.conn.execute(stmt)]
 
-    def run(self, stmt) -> None:
+    def run(self, stmt: Executable) -> None:
         self.conn.execute(stmt)
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None:
@@ -260,7 +293,7 @@ class SqlBulk:
                 pl.col(pl.Date).dt.strftime(SQLITE_DATE),
                 pl.col(pl.Boolean).cast(pl.Int64),
             )
-        cursor = self.conn.connection.driver_connection.cursor()
+        cursor = driver(self.conn).cursor()
         try:
             if self.conn.dialect.name == "postgresql":
                 _copy_rows(cursor, table, frame)
@@ -272,7 +305,7 @@ class SqlBulk:
             cursor.close()
 
 
-def _copy_rows(cursor, table: str, frame: pl.DataFrame) -> None:
+def _copy_rows(cursor: Any, table: str, frame: pl.DataFrame) -> None:
     """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized."""
     from psycopg import sql
 
@@ -295,9 +328,11 @@ def _create_private(path: Path) -> None:
         raise InputError(f"{path}: cannot create the store: {exc.strerror}") from exc
 
 
-def compile_for_driver(stmt, dialect) -> tuple[str, tuple | dict]:
+def compile_for_driver(stmt: Executable, dialect: Dialect) -> tuple[str, tuple | dict]:
     """SQL text and its bound values in the driver's own paramstyle."""
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    compiled = stmt.compile(  # type: ignore[attr-defined]
+        dialect=dialect, compile_kwargs={"render_postcompile": True}
+    )
     if compiled.positiontup is not None:
         return str(compiled), tuple(compiled.params[k] for k in compiled.positiontup)
     return str(compiled), dict(compiled.params)
@@ -322,7 +357,7 @@ def _coerce(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame
     return frame.select(exprs)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
     dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from famtriage.core.store import schema
 
@@ -80,7 +92,7 @@ def _decode(table: str, row: Row | None) -> Row | None:
     return out
 
 
-def _key_clause(table: Table, key: tuple):
+def _key_clause(table: Table, key: tuple) -> ColumnElement[bool]:
     return and_(*(c == v for c, v in zip(table.primary_key, key, strict=True)))
 
 
@@ -97,7 +109,7 @@ class Journal:
         self.conn = conn
         self.changes: list[RowChange] = []
 
-    def rows(self, table: str, where) -> list[Row]:
+    def rows(self, table: str, where: ColumnElement[bool]) -> list[Row]:
         target = _table(table)
         order = list(target.primary_key)
         return [
@@ -105,7 +117,7 @@ class Journal:
             for r in self.conn.execute(select(target).where(where).order_by(*order))
         ]
 
-    def update_where(self, table: str, where, values: Row) -> list[Row]:
+    def update_where(self, table: str, where: ColumnElement[bool], values: Row) -> list[Row]:
         """Update the matching rows; return their before images."""
         before = self.rows(table, where)
         target = _table(table)
@@ -118,7 +130,7 @@ class Journal:
             self.changes.append(RowChange(table, row, after))
         return before
 
-    def delete_where(self, table: str, where) -> list[Row]:
+    def delete_where(self, table: str, where: ColumnElement[bool]) -> list[Row]:
         """Delete the matching rows (children first is the caller's job); return them."""
         before = self.rows(table, where)
         target = _table(table)
@@ -165,7 +177,7 @@ def _raise_high_water(conn: Connection, table: str, key: int) -> None:
 def next_id(conn: Connection, table: str) -> int:
     """A fresh key: above every row in the table and every row a tombstone may restore."""
     column = _table(table).primary_key.columns.values()[0]
-    live = int(conn.execute(select(func.coalesce(func.max(column), 0))).scalar())
+    live = int(conn.execute(select(func.coalesce(func.max(column), 0))).scalar_one())
     return max(live, _high_water(conn, table)) + 1
 
 
@@ -180,13 +192,19 @@ def replay(conn: Connection, changes: list[RowChange]) -> None:
     for change in updates:
         target = _table(change.table)
         conn.execute(
-            update(target).where(_key_clause(target, change.key[1])).values(**change.after)
+            update(target).where(_key_clause(target, change.key[1])).values(**_image(change))
         )
     for change in sorted(deletions, key=lambda c: -order[c.table]):
         target = _table(change.table)
         conn.execute(delete(target).where(_key_clause(target, change.key[1])))
     for change in sorted(insertions, key=lambda c: order[c.table]):
-        conn.execute(insert(_table(change.table)).values(**change.after))
+        conn.execute(insert(_table(change.table)).values(**_image(change)))
+
+
+def _image(change: RowChange) -> Row:
+    if change.after is None:
+        raise ValueError(f"{change.table} {change.key[1]}: a deletion has no image to write")
+    return change.after
 
 
 def drifted(conn: Connection, changes: list[RowChange]) -> list[Key]:

@@ -13,11 +13,17 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
 from famtriage.core.errors import Conflict, InputError, reason
 from famtriage.core.store import schema
+from famtriage.core.store.connections import driver
+
+if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a store
+    from alembic.config import Config
 
 REVISIONS = ("0001",)
 """Every revision in `migrations/versions`, oldest first (a test checks Alembic agrees)."""
@@ -49,7 +55,10 @@ def prepare(engine: Engine, url: str) -> list[str]:
     """
     with engine.connect() as conn:
         version = current_version(conn)
+        stamped = inspect(conn).has_table("alembic_version")
     if version == HEAD:
+        if not stamped:
+            _run_upgrade(engine, version)  # a 0.1.0 store at today's schema: record it
         return []
     if version is None:
         _create(engine)
@@ -93,7 +102,7 @@ def _check_known(version: str, url: str) -> None:
         )
 
 
-def _config(conn: Connection):
+def _config(conn: Connection) -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -118,10 +127,10 @@ def _run_upgrade(engine: Engine, expected: str) -> None:
 
     with _writer(engine) as conn:
         version = current_version(conn)
+        if not inspect(conn).has_table("alembic_version"):
+            command.stamp(_config(conn), LEGACY)  # a 0.1.0 store: record what it is
         if version == HEAD:
-            return  # another process upgraded it while we waited for the lock
-        if version == LEGACY and not inspect(conn).has_table("alembic_version"):
-            command.stamp(_config(conn), LEGACY)
+            return  # nothing to change, or another process did it while we waited
         command.upgrade(_config(conn), HEAD)
         if engine.dialect.name == "sqlite":
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -140,12 +149,17 @@ class _writer:
     def __enter__(self) -> Connection:
         self.conn = self.engine.connect()
         if self.sqlite:
-            self.conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver(self.conn).execute("PRAGMA foreign_keys=OFF")
         self.conn = self.conn.execution_options(famtriage_write=True)
         self.tx = self.conn.begin()
         return self.conn
 
-    def __exit__(self, kind, exc, tb) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             if kind is None:
                 self.tx.commit()
@@ -153,7 +167,7 @@ class _writer:
                 self.tx.rollback()
         finally:
             if self.sqlite:
-                self.conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                driver(self.conn).execute("PRAGMA foreign_keys=ON")
             self.conn.close()
 
 
@@ -170,7 +184,7 @@ def _backup(engine: Engine, version: str) -> Path:
         with engine.connect() as conn:
             dst = sqlite3.connect(target)
             try:
-                conn.connection.driver_connection.backup(dst)
+                driver(conn).backup(dst)
             finally:
                 dst.close()
     except sqlite3.Error as exc:

@@ -8,7 +8,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from famtriage.core.access.context import Context
+    from famtriage.core.store.database import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -29,10 +33,18 @@ def opt(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
-def context(args: argparse.Namespace):
+def context(args: argparse.Namespace) -> Context:
     from famtriage.core.session import open_context
 
-    return open_context(opt(args, "db"), opt(args, "as_email"), opt(args, "org"))
+    ctx = open_context(opt(args, "db"), opt(args, "as_email"), opt(args, "org"))
+    announce(ctx.store)
+    return ctx
+
+
+def announce(store: Store) -> None:
+    """Tell the user, on stderr, what opening the store did (a schema upgrade)."""
+    for notice in store.notices:
+        print(f"famtriage: {notice}", file=sys.stderr)
 
 
 @contextmanager

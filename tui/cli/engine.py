@@ -10,6 +10,7 @@ from pathlib import Path
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
+    announce,
     as_json,
     confirm,
     context,
@@ -80,6 +81,14 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
 
+    add_command(
+        sub,
+        common,
+        "upgrade",
+        "bring the store's schema to this version (on PostgreSQL, as the schema's owner)",
+        cmd_upgrade,
+    )
+
     p = add_command(sub, common, "readiness", "login-readiness of each organization", cmd_readiness)
     p.add_argument("--json", action="store_true")
 
@@ -96,6 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"wrote a {args.families or 1000}-family export to {args.out}", file=sys.stderr)
         return EXIT_OK
     store = open_store(opt(args, "db"))
+    announce(store)
     if not store.is_empty() and not args.yes:
         confirm(f"Replace everything in {store.url} with demo data?")
     with progress("building the demo store") as on_progress:
@@ -105,6 +115,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{len(summary.orgs)} organization(s) at {store.url}",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from famtriage.core.store.config import resolve_db
+    from famtriage.core.store.database import Store
+
+    target, _ = resolve_db(opt(args, "db"))
+    print(f"famtriage: {Store.connect(target).upgrade()}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -45,11 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no command, opens the terminal app. Exit codes: 0 ok, 1 refused, "
         "2 bad usage or input.",
     )
+    parser.add_argument("--version", action="version", version=f"famtriage {_version()}")
     parser.set_defaults(handler=cmd_tui)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub, common)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("famtriage")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -102,7 +102,7 @@ def write_report(report, meta, args: argparse.Namespace) -> int:
         from famtriage.core.exports.write import export_report
 
         with progress(f"writing {args.format.upper()}") as on_progress:
-            export_report(
+            written = export_report(
                 report,
                 output,
                 args.format,
@@ -112,6 +112,8 @@ def write_report(report, meta, args: argparse.Namespace) -> int:
                 paper=args.paper,
                 on_progress=on_progress,
             )
+        for warning in written.warnings:
+            print(f"famtriage: warning: {warning}", file=sys.stderr)
     else:
         _write_text(_text(report, meta, args), output, args.force)
     if output is not None:

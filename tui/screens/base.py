@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, cast
 
 from textual.binding import BindingType
 from textual.screen import Screen
@@ -10,9 +10,7 @@ from textual.worker import Worker, WorkerState
 
 from famtriage.core.access.context import Context
 from famtriage.tui.keys import BACK
-
-if TYPE_CHECKING:
-    from famtriage.tui.app import FamtriageApp
+from famtriage.tui.shell import Shell
 
 
 class AppScreen(Screen[None]):
@@ -21,8 +19,8 @@ class AppScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [BACK]
 
     @property
-    def famtriage(self) -> FamtriageApp:
-        return self.app  # type: ignore[return-value]
+    def famtriage(self) -> Shell:
+        return cast(Shell, self.app)
 
     @property
     def ctx(self) -> Context:

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from famtriage.core.access.views import can_view, require_view, visible_tasks
+from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.readiness import OrgReadiness, readiness
-from famtriage.core.tasks import list_tasks
+from famtriage.core.tasks import list_tasks, visible_tasks
 from famtriage.tui.keys import PALETTE_HINT
 from famtriage.tui.messages import ReadinessReady, TasksListed
 from famtriage.tui.screens.base import AppScreen

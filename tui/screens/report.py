@@ -225,12 +225,17 @@ class ReportScreen(AppScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def write_export(self, request: ExportRequest) -> None:
         assert self.report is not None
-        path = export_report(self.report, request.path, request.fmt, self.meta, force=request.force)
-        self.post_message(ExportWritten(path))
+        written = export_report(
+            self.report, request.path, request.fmt, self.meta, force=request.force
+        )
+        self.post_message(ExportWritten(written))
 
     def on_export_written(self, message: ExportWritten) -> None:
-        self.notify(f"Wrote {message.path}", title="Exported", markup=False, timeout=10)
-        self.query_one("#report-status", Static).update(f"Exported to {message.path}")
+        path = message.written.path
+        self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
+        for warning in message.written.warnings:
+            self.notify(warning, title="Export warning", severity="warning", markup=False)
+        self.query_one("#report-status", Static).update(f"Exported to {path}")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:

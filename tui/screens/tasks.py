@@ -14,8 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from famtriage.core.access.views import visible_tasks
-from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks
+from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks, visible_tasks
 from famtriage.tui.messages import TasksListed
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
