@@ -6,9 +6,11 @@ Checked here, in core, by every command and screen: the UI never decides.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 
+from famtriage.core.emails import normalize_email
 from famtriage.core.errors import NotFound, PermissionDenied
 from famtriage.core.store import schema
 from famtriage.core.store.database import Store
@@ -43,8 +45,25 @@ class Actor:
     org_id: int | None
     permissions: frozenset[str]
 
+    @property
+    def is_global(self) -> bool:
+        """A member of no organization: acts on every organization (a global Admin)."""
+        return self.org_id is None
+
     def can(self, permission: str) -> bool:
         return permission in self.permissions
+
+    def require_global_admin(self, what: str) -> None:
+        """Refuse work that reaches beyond one organization (rebuilding the store,
+        granting a permission to a user group every organization shares) to anyone but a
+        global Admin."""
+        self.require("admin")
+        if not self.is_global:
+            raise PermissionDenied(
+                f"{self.email} ({self.user_group} of organization {self.org_id}) may not "
+                f"{what}: that reaches every organization, so only a global Admin (a staff "
+                "member of no organization) may"
+            )
 
     def require(self, permission: str) -> None:
         """Refuse, naming the missing permission and who can grant it."""
@@ -67,6 +86,24 @@ class Actor:
         return [requested]
 
 
+def _staff_by_email(conn: Connection, email: str) -> Row[Any]:
+    """The one staff member whose normalized email is `email`'s (staff are few: compared
+    in Python with the same normalization as logins)."""
+    key = normalize_email(email)
+    if key is None:
+        raise PermissionDenied("--as needs a staff member's email; an empty one names nobody")
+    rows = conn.execute(select(schema.staff).order_by(schema.staff.c.staff_id)).all()
+    found = [r for r in rows if normalize_email(r.email) == key]
+    if not found:
+        raise PermissionDenied(f"no staff member has the email {email.strip()!r}")
+    if len(found) > 1:
+        ids = ", ".join(f"#{r.staff_id}" for r in found)
+        raise PermissionDenied(
+            f"staff {ids} share the email {key!r}; give each their own before using --as"
+        )
+    return found[0]
+
+
 SINGLE_USER = Actor(0, "Local user", "local", "Admin", None, frozenset(PERMISSIONS))
 
 
@@ -87,24 +124,24 @@ def group_permissions(store: Store, user_group: str) -> frozenset[str]:
 
 
 def resolve_actor(store: Store, email: str | None) -> Actor:
-    """`--as EMAIL`, else the store's first Admin; a store without staff is single-user."""
+    """`--as EMAIL`, else the store's first Admin; a store without staff is single-user.
+
+    `--as` names exactly one staff member by normalized email: no pattern, no prefix, no
+    empty string; an email that is nobody's is refused, never taken as someone else.
+    """
     st = schema.staff
     with store.engine.connect() as conn:
-        if email:
-            row = (
-                conn.execute(select(st).where(st.c.email == email.strip())).first()
-                or conn.execute(select(st).where(st.c.email.ilike(email.strip()))).first()
-            )
-            if row is None:
-                raise NotFound(f"no staff member with email {email}")
+        if email is not None:
+            row = _staff_by_email(conn, email)
         else:
-            row = conn.execute(
+            first = conn.execute(
                 select(st).where(st.c.user_group == "Admin").order_by(st.c.staff_id)
             ).first()
-            if row is None:
+            if first is None:
                 if conn.execute(select(st.c.staff_id).limit(1)).first() is None:
                     return SINGLE_USER
                 raise NotFound("this store has staff but no Admin: name one with --as EMAIL")
+            row = first
     return Actor(
         staff_id=row.staff_id,
         name=row.name or row.email,

@@ -50,8 +50,10 @@ def list_staff(ctx: Context) -> list[StaffMember]:
 
 
 def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
-    """Give a custom user group a permission (admin only; audited and undoable)."""
-    ctx.actor.require("admin")
+    """Give a custom user group a permission (audited and undoable). User groups are
+    shared by every organization, so only a global Admin may: an organization's owner
+    granting to "Support Lead" would change what another organization's staff can do."""
+    ctx.actor.require_global_admin(f"grant {permission} to {user_group}")
     if permission not in PERMISSIONS:
         raise InputError(f"unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}")
     if user_group in BUILTIN_GROUPS:

@@ -51,6 +51,24 @@ def _check_all(conn: Connection, ctx: Context, entry: StoredEntry) -> None:
             f"cannot undo #{entry.audit_id}: {table} row {_key_text(key)} changed since, "
             "outside any audited action"
         )
+    _refuse_taken_logins(conn, entry)
+
+
+def _refuse_taken_logins(conn: Connection, entry: StoredEntry) -> None:
+    """An undo gives logins back; one another guardian has taken since would become a
+    shared login again, so the undo is refused as a direct change of email would be."""
+    if entry.org_id is None:
+        return
+    now = audit.login_holders(conn, entry.org_id, entry.changes)
+    then = entry.login_holders
+    known = set() if then is not None else _guardians_of(conn, entry)
+    for key, holders in now.items():
+        newcomers = sorted(set(holders) - set((then or {}).get(key, [])) - known)
+        if newcomers:
+            raise Conflict(
+                f"cannot undo #{entry.audit_id}: {key} has since become the login of "
+                f"guardian #{newcomers[0]}; change that guardian's email first"
+            )
 
 
 def undo(ctx: Context, audit_id: int) -> ActionResult:
@@ -59,6 +77,7 @@ def undo(ctx: Context, audit_id: int) -> ActionResult:
         entry = audit.load(conn, audit_id)
         if entry.org_id is not None:
             preconditions.lock_orgs(conn, [entry.org_id])
+            entry = audit.load(conn, audit_id)  # as it is once no one else can undo it
         _check_all(conn, ctx, entry)
         journal = Journal(conn)
         inverse = [c.inverse() for c in reversed(entry.changes)]
@@ -72,6 +91,15 @@ def undo(ctx: Context, audit_id: int) -> ActionResult:
 
 def _key_text(key: tuple) -> str:
     return "/".join(str(k) for k in key)
+
+
+def _guardians_of(conn: Connection, entry: StoredEntry) -> set[int]:
+    """For an entry written before holders were recorded: the guardians of the families
+    it touched (a merge's survivor shares the login by definition) count as known."""
+    families = {f for change in entry.changes for f in change.family_ids()}
+    g = schema.guardians
+    rows = conn.execute(select(g.c.guardian_id).where(g.c.family_id.in_(sorted(families))))
+    return set(rows.scalars())
 
 
 def _check_undoable(ctx: Context, entry: StoredEntry) -> None:

@@ -259,7 +259,10 @@ class Store:
 
 
 class Bulk(Protocol):
-    """What an import needs from a transaction: run statements, read rows, ingest frames."""
+    """What an import needs from a transaction: run statements, read rows, ingest frames
+    (and the connection itself, to write its audit entries in the same transaction)."""
+
+    conn: Connection
 
     def rows(self, stmt: Executable) -> list[tuple]: ...
 

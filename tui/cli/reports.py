@@ -150,7 +150,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from famtriage.core.formatting import iso
     from famtriage.core.tasks import list_tasks, tasks_document
 
-    records = list_tasks()
+    records = list_tasks(context(args))
     if args.json:
         print(as_json(tasks_document(records)))
         return EXIT_OK
@@ -173,5 +173,6 @@ def cmd_tasks_export(args: argparse.Namespace) -> int:
     from famtriage.core.tasks import get_task, load_task_report, task_meta
 
     check_output(args)
-    report = load_task_report(args.task_id)
-    return write_report(report, task_meta(get_task(args.task_id)), args)
+    ctx = context(args)
+    report = load_task_report(ctx, args.task_id)
+    return write_report(report, task_meta(get_task(ctx, args.task_id)), args)
