@@ -23,7 +23,11 @@ class Context:
 
     @classmethod
     def open(cls, store: Store, as_email: str | None = None, org: int | None = None) -> Context:
-        actor = resolve_actor(store, as_email)
+        return cls.acting(store, resolve_actor(store, as_email), org)
+
+    @classmethod
+    def acting(cls, store: Store, actor: Actor, org: int | None = None) -> Context:
+        """A session for an actor already established (by `--as`, or `member`)."""
         with store.engine.connect() as conn:
             all_orgs = list(
                 conn.execute(select(schema.orgs.c.org_id).order_by(schema.orgs.c.org_id)).scalars()

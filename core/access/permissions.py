@@ -70,7 +70,7 @@ class Actor:
         if not self.can(permission):
             raise PermissionDenied(
                 f"{self.email} ({self.user_group}) lacks the permission {permission!r} "
-                f"to {DESCRIPTIONS[permission]}; an Admin or Account Owner can grant it with "
+                f"to {DESCRIPTIONS[permission]}; a global Admin can grant it with "
                 f"`famtriage grant {_quote(self.user_group)} {permission}`"
             )
 
@@ -142,6 +142,20 @@ def resolve_actor(store: Store, email: str | None) -> Actor:
                     return SINGLE_USER
                 raise NotFound("this store has staff but no Admin: name one with --as EMAIL")
             row = first
+    return _actor(store, row)
+
+
+def member(store: Store, staff_id: int) -> Actor:
+    """The staff member `staff_id` as an actor: for a caller that has established who is
+    acting by other means than an email (and for tests, which never type identities)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(schema.staff).where(schema.staff.c.staff_id == staff_id)).first()
+    if row is None:
+        raise PermissionDenied(f"no staff member #{staff_id}")
+    return _actor(store, row)
+
+
+def _actor(store: Store, row: Row[Any]) -> Actor:
     return Actor(
         staff_id=row.staff_id,
         name=row.name or row.email,

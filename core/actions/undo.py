@@ -7,6 +7,7 @@ the rows no longer look the way the action left them (changed outside famtriage)
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -28,6 +29,9 @@ UNDO_PERMISSION = {
 """Undoing an action needs the permission the action needed."""
 
 TOMBSTONE_ACTIONS = ("merge", "delete")
+
+MAX_PURGE_DAYS = 36_500
+"""A century: more reaches before any store existed (and overflows a date)."""
 
 
 def undo_refusal(ctx: Context, audit_id: int) -> str | None:
@@ -132,8 +136,10 @@ def purge(ctx: Context, older_than_days: float, *, now: datetime | None = None) 
     """Make tombstones older than `older_than_days` permanent (admin only): their
     restorable rows leave the audit log and those entries can no longer be undone."""
     ctx.actor.require("admin")
-    if older_than_days < 0:
-        raise InputError("--older-than must be zero or more days")
+    if not (math.isfinite(older_than_days) and 0 <= older_than_days <= MAX_PURGE_DAYS):
+        raise InputError(
+            f"--older-than {older_than_days:g}: give a number of days from 0 to {MAX_PURGE_DAYS:,}"
+        )
     cutoff = (now or audit.now()) - timedelta(days=older_than_days)
     a = schema.audit_log
     with ctx.store.write() as conn:

@@ -8,7 +8,19 @@ import os
 import sys
 import time
 
-from famtriage.tui.cli.common import EXIT_OK, add_command, as_json, confirm, context, emit, progress
+from famtriage.tui.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    LARGEST_ID,
+    add_command,
+    as_json,
+    confirm,
+    context,
+    counting,
+    emit,
+    progress,
+    record_id,
+)
 
 APPLY_PAUSE_ENV = "FAMTRIAGE_APPLY_PAUSE"
 """Seconds to wait after each applied group: a hook for the crash test (kill mid-run)."""
@@ -16,28 +28,30 @@ APPLY_PAUSE_ENV = "FAMTRIAGE_APPLY_PAUSE"
 
 def register(sub, common: argparse.ArgumentParser) -> None:
     p = _action(sub, common, "merge", "merge families into a survivor (up to 5 in all)", cmd_merge)
-    p.add_argument("survivor", type=int)
-    p.add_argument("others", type=int, nargs="+", metavar="OTHER")
-    p.add_argument("--name-from", type=int, metavar="ID", help="take the family name from ID")
-    p.add_argument("--phone-from", type=int, metavar="ID", help="take the primary phone from ID")
+    p.add_argument("survivor", type=record_id)
+    p.add_argument("others", type=record_id, nargs="+", metavar="OTHER")
+    p.add_argument("--name-from", type=record_id, metavar="ID", help="take the family name from ID")
+    p.add_argument(
+        "--phone-from", type=record_id, metavar="ID", help="take the primary phone from ID"
+    )
 
     p = _action(sub, common, "delete", "delete a family with no history (restorable)", cmd_delete)
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
 
     p = _action(
         sub, common, "change-email", "give a guardian another login email", cmd_change_email
     )
-    p.add_argument("guardian_id", type=int)
+    p.add_argument("guardian_id", type=record_id)
     p.add_argument("email")
 
     p = _action(sub, common, "invite", "add a secondary guardian with a login", cmd_invite)
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
     p.add_argument("email")
     p.add_argument("--first", required=True)
     p.add_argument("--last", required=True)
 
     p = _action(sub, common, "undo", "undo an audited action exactly", cmd_undo)
-    p.add_argument("audit_id", type=int)
+    p.add_argument("audit_id", type=record_id)
 
     p = _action(sub, common, "purge", "make old tombstones permanent (admin)", cmd_purge)
     p.add_argument("--older-than", type=float, required=True, metavar="DAYS")
@@ -49,7 +63,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
     p = add_command(sub, common, "audit", "who did what (newest first)", cmd_audit)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int)
+    p.add_argument("--limit", type=counting(LARGEST_ID))
 
     p = add_command(sub, common, "staff", "staff members and their permissions", cmd_staff)
     p.add_argument("--json", action="store_true")
@@ -172,17 +186,21 @@ def cmd_apply(args: argparse.Namespace) -> int:
         confirm(plan_summary(ctx, args.only))
     with progress("applying the plan") as on_progress:
         outcome = apply_plan(ctx, args.only, on_progress=_pausing(on_progress))
+    if outcome.stopped is not None:
+        print(f"famtriage: stopped at {outcome.stopped}", file=sys.stderr)
+    code = EXIT_OK if outcome.stopped is None else EXIT_REFUSED
     if args.json:
         emit(as_json(_apply_document(outcome)))
-        return EXIT_OK
+        return code
     lines = [f"#{r.audit_id} {r.summary}" for g in outcome.applied for r in g.results]
     lines += [f"skipped {g.email} (org {g.org_id}): {g.skipped}" for g in outcome.skipped]
     lines.append(
         f"{outcome.actions} action(s) in {len(outcome.applied)} group(s); "
         f"{len(outcome.skipped)} group(s) skipped"
+        + ("; stopped early: the rest is untouched" if outcome.stopped else "")
     )
     emit("\n".join(lines))
-    return EXIT_OK
+    return code
 
 
 def _apply_document(outcome) -> dict:
@@ -202,6 +220,7 @@ def _apply_document(outcome) -> dict:
             {"org_id": g.org_id, "email": g.email, "action": g.action, "why": g.skipped}
             for g in outcome.skipped
         ],
+        "stopped": outcome.stopped,
     }
 
 

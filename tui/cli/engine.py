@@ -13,11 +13,16 @@ from famtriage.tui.cli.common import (
     as_json,
     confirm,
     context,
+    counting,
     emit,
     opt,
     progress,
+    record_id,
 )
 from famtriage.tui.cli.reports import add_file_options
+
+MAX_DEMO_FAMILIES = 10_000_000
+"""Beyond this a synthetic set would not fit in memory on an engineer's machine."""
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
@@ -28,8 +33,12 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         "(re)build the store with the sample data, or a synthetic set",
         cmd_demo,
     )
-    p.add_argument("--families", type=int, help="build a synthetic set of N families")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--families",
+        type=counting(MAX_DEMO_FAMILIES),
+        help="build a synthetic set of N families",
+    )
+    p.add_argument("--seed", type=counting(2**32 - 1), default=1)
     p.add_argument("--out", type=Path, help="write the set as Parquet files to DIR instead")
     p.add_argument("--yes", action="store_true", help="replace a non-empty store without asking")
 
@@ -74,7 +83,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p = add_command(
         sub, common, "family", "one family's guardians, students and history", cmd_family
     )
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
     p.add_argument("--json", action="store_true")
 
     p = add_command(sub, common, "plan", "the recommendation for every FAM-12 group", cmd_plan)

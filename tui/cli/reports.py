@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from famtriage.tui.cli.common import EXIT_OK, add_command, as_json, context, opt, progress
+from famtriage.tui.cli.common import (
+    EXIT_OK,
+    add_command,
+    as_json,
+    context,
+    opt,
+    progress,
+    record_id,
+)
 
 if TYPE_CHECKING:
     from famtriage.core.exports.frame import ExportMeta
@@ -29,7 +37,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     e = add_command(
         actions, common, "export", "write a stored task's report as a file", cmd_tasks_export
     )
-    e.add_argument("task_id", type=int)
+    e.add_argument("task_id", type=record_id)
     e.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
     add_file_options(e)
 
