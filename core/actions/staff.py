@@ -10,7 +10,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.access.permissions import BUILTIN_GROUPS, PERMISSIONS, group_permissions
 from famtriage.core.actions import audit
 from famtriage.core.actions.audit import ActionResult
-from famtriage.core.errors import Conflict, InputError, NotFound
+from famtriage.core.errors import InputError, NotFound
 from famtriage.core.store import schema
 from famtriage.core.store.journal import Journal
 
@@ -49,6 +49,10 @@ def list_staff(ctx: Context) -> list[StaffMember]:
     ]
 
 
+class AlreadyGranted(Exception):
+    """The group already has the permission: nothing to do (not a refusal)."""
+
+
 def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
     """Give a custom user group a permission (audited and undoable). User groups are
     shared by every organization, so only a global Admin may: an organization's owner
@@ -57,7 +61,7 @@ def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
     if permission not in PERMISSIONS:
         raise InputError(f"unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}")
     if user_group in BUILTIN_GROUPS:
-        raise Conflict(f"{user_group} already has every permission")
+        raise AlreadyGranted(f"{user_group} already has every permission; nothing changed")
     ug, s = schema.user_groups, schema.staff
     with ctx.store.write() as conn:
         row = conn.execute(select(ug).where(ug.c.user_group == user_group)).first()
@@ -66,7 +70,7 @@ def grant(ctx: Context, user_group: str, permission: str) -> ActionResult:
             raise NotFound(f"no user group named {user_group!r}")
         current = (row.permissions or "").split() if row is not None else []
         if permission in current:
-            raise Conflict(f"{user_group} already has {permission}")
+            raise AlreadyGranted(f"{user_group} already has {permission}; nothing changed")
         journal = Journal(conn)
         value = " ".join([*current, permission])
         if row is None:

@@ -263,6 +263,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
-    from famtriage.core.actions.staff import grant
+    from famtriage.core.actions.staff import AlreadyGranted, grant
 
-    return _print_result(args, grant(context(args), args.group, args.permission))
+    try:
+        result = grant(context(args), args.group, args.permission)
+    except AlreadyGranted as held:
+        emit(str(held))
+        return EXIT_OK
+    return _print_result(args, result)

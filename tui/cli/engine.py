@@ -235,9 +235,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     from famtriage.core.report.documents import readiness_document
     from famtriage.core.report.readiness import readiness
 
-    ctx = context(args)
-    ctx.actor.require("reports.fam12")
-    orgs = readiness(ctx)
+    orgs = readiness(context(args))
     if args.json:
         emit(as_json(readiness_document(orgs)))
         return EXIT_OK
