@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from famtriage.core.access.permissions import Actor, resolve_actor
+from famtriage.core.access.identity import acting_actor
+from famtriage.core.access.permissions import Actor
 from famtriage.core.store import schema
 from famtriage.core.store.database import Store
 
@@ -23,7 +24,9 @@ class Context:
 
     @classmethod
     def open(cls, store: Store, as_email: str | None = None, org: int | None = None) -> Context:
-        return cls.acting(store, resolve_actor(store, as_email), org)
+        """The session of whoever runs famtriage (`identity.establish`), or of the member a
+        global Admin impersonates with `--as`."""
+        return cls.acting(store, acting_actor(store, as_email), org)
 
     @classmethod
     def acting(cls, store: Store, actor: Actor, org: int | None = None) -> Context:

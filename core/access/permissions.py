@@ -44,6 +44,14 @@ class Actor:
     user_group: str
     org_id: int | None
     permissions: frozenset[str]
+    acting_for: str | None = None
+    """Who really acts when a global Admin impersonates this member (`--as`)."""
+
+    @property
+    def label(self) -> str:
+        """How people read who acted: "B", or "A acting as B"."""
+        mine = f"{self.name} <{self.email}>" if self.name != self.email else self.email
+        return mine if self.acting_for is None else f"{self.acting_for} acting as {mine}"
 
     @property
     def is_global(self) -> bool:
@@ -86,7 +94,7 @@ class Actor:
         return [requested]
 
 
-def _staff_by_email(conn: Connection, email: str) -> Row[Any]:
+def staff_by_email(conn: Connection, email: str) -> Row[Any]:
     """The one staff member whose normalized email is `email`'s (staff are few: compared
     in Python with the same normalization as logins)."""
     key = normalize_email(email)
@@ -102,9 +110,6 @@ def _staff_by_email(conn: Connection, email: str) -> Row[Any]:
             f"staff {ids} share the email {key!r}; give each their own before using --as"
         )
     return found[0]
-
-
-SINGLE_USER = Actor(0, "Local user", "local", "Admin", None, frozenset(PERMISSIONS))
 
 
 def _quote(text: str) -> str:
@@ -123,28 +128,6 @@ def group_permissions(store: Store, user_group: str) -> frozenset[str]:
     return frozenset(p for p in (granted or "").split() if p in PERMISSIONS)
 
 
-def resolve_actor(store: Store, email: str | None) -> Actor:
-    """`--as EMAIL`, else the store's first Admin; a store without staff is single-user.
-
-    `--as` names exactly one staff member by normalized email: no pattern, no prefix, no
-    empty string; an email that is nobody's is refused, never taken as someone else.
-    """
-    st = schema.staff
-    with store.engine.connect() as conn:
-        if email is not None:
-            row = _staff_by_email(conn, email)
-        else:
-            first = conn.execute(
-                select(st).where(st.c.user_group == "Admin").order_by(st.c.staff_id)
-            ).first()
-            if first is None:
-                if conn.execute(select(st.c.staff_id).limit(1)).first() is None:
-                    return SINGLE_USER
-                raise NotFound("this store has staff but no Admin: name one with --as EMAIL")
-            row = first
-    return _actor(store, row)
-
-
 def member(store: Store, staff_id: int) -> Actor:
     """The staff member `staff_id` as an actor: for a caller that has established who is
     acting by other means than an email (and for tests, which never type identities)."""
@@ -152,10 +135,10 @@ def member(store: Store, staff_id: int) -> Actor:
         row = conn.execute(select(schema.staff).where(schema.staff.c.staff_id == staff_id)).first()
     if row is None:
         raise PermissionDenied(f"no staff member #{staff_id}")
-    return _actor(store, row)
+    return actor_from_row(store, row)
 
 
-def _actor(store: Store, row: Row[Any]) -> Actor:
+def actor_from_row(store: Store, row: Row[Any]) -> Actor:
     return Actor(
         staff_id=row.staff_id,
         name=row.name or row.email,

@@ -87,6 +87,7 @@ def record(
         org_id=org_id,
         summary=summary,
         payload=payload,
+        acting_for=ctx.actor.acting_for,
     )
     families = journal.family_ids() if journal is not None else set()
     ctx.store.touch(conn, families | set(extra.get("families", ())))
@@ -199,7 +200,7 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
             r.audit_id,
             r.at,
             r.staff_id,
-            r.name or r.email or "Local user",
+            _who(r.name or r.email or "Local user", r.acting_for),
             r.action,
             r.org_id,
             r.summary or "",
@@ -208,6 +209,10 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
         )
         for r in rows
     ]
+
+
+def _who(staff: str, acting_for: str | None) -> str:
+    return staff if acting_for is None else f"{acting_for} acting as {staff}"
 
 
 def audit_document(entries: list[AuditEntry]) -> dict[str, Any]:

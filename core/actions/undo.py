@@ -66,8 +66,10 @@ def _refuse_taken_logins(conn: Connection, entry: StoredEntry) -> None:
     now = audit.login_holders(conn, entry.org_id, entry.changes)
     then = entry.login_holders
     known = set() if then is not None else _guardians_of(conn, entry)
+    restored = _restored_by_later_undos(conn, entry.audit_id)
     for key, holders in now.items():
         newcomers = sorted(set(holders) - set((then or {}).get(key, [])) - known)
+        newcomers = [g for g in newcomers if (g, key) not in restored]
         if newcomers:
             raise Conflict(
                 f"cannot undo #{entry.audit_id}: {key} has since become the login of "
@@ -95,6 +97,22 @@ def undo(ctx: Context, audit_id: int) -> ActionResult:
 
 def _key_text(key: tuple) -> str:
     return "/".join(str(k) for k in key)
+
+
+def _restored_by_later_undos(conn: Connection, audit_id: int) -> set[tuple[int, str]]:
+    """(guardian, login) pairs a later undo gave back: a guardian holding its own old
+    login again has not taken it from anyone (undoing out of order rebuilds a state
+    that existed before)."""
+    a = schema.audit_log
+    rows = conn.execute(
+        select(a.c.audit_id).where(a.c.audit_id > audit_id, a.c.action == "undo")
+    ).scalars()
+    return {
+        (int(c.key[1][0]), c.after["email_norm"])
+        for later in map(lambda i: audit.load(conn, i), rows)
+        for c in later.changes
+        if c.table == "guardians" and c.after is not None and c.after.get("email_norm")
+    }
 
 
 def _guardians_of(conn: Connection, entry: StoredEntry) -> set[int]:

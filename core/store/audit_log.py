@@ -21,6 +21,7 @@ def write_entry(
     org_id: int | None,
     summary: str,
     payload: dict[str, Any],
+    acting_for: str | None = None,
 ) -> int:
     """Insert the row inside `conn`'s transaction; the database issues its id."""
     return int(
@@ -33,6 +34,7 @@ def write_entry(
                 org_id=org_id,
                 summary=summary,
                 payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                acting_for=acting_for,
             )
             .returning(schema.audit_log.c.audit_id)
         ).scalar_one()
