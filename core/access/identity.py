@@ -47,6 +47,22 @@ class Identity:
         return f"{self.kind} {self.account}, mapped to this staff member"
 
 
+def whoami_document(ctx_actor: Actor, identity: Identity | None) -> dict[str, Any]:
+    """The `whoami --json` interface: who acts, and how that was established."""
+    return {
+        "staff_id": ctx_actor.staff_id,
+        "name": ctx_actor.name,
+        "email": ctx_actor.email,
+        "user_group": ctx_actor.user_group,
+        "org_id": ctx_actor.org_id,
+        "permissions": [p for p in PERMISSIONS if ctx_actor.can(p)],
+        "acting_for": ctx_actor.acting_for,
+        "account": identity.account if identity else None,
+        "established_by": identity.how() if identity else None,
+        "single_user": identity.single_user if identity else None,
+    }
+
+
 def os_account() -> str:
     """The account this process runs as (the one SSH authenticated, over SSH)."""
     uid = os.geteuid()
@@ -126,13 +142,13 @@ def _store_admin(conn: Connection, store: Store, account: str) -> Actor:
     return Actor(0, account, account, "Admin", None, frozenset(PERMISSIONS))
 
 
-def acting_actor(store: Store, as_email: str | None) -> Actor:
-    """The actor of a session: the established member, or (`--as`) the member a global
-    Admin impersonates, marked so every audit entry says "A acting as B". Anyone else's
-    `--as` is refused, and the attempt is audited."""
+def acting_actor(store: Store, as_email: str | None) -> tuple[Actor, Identity]:
+    """The actor of a session and who established it: the established member, or
+    (`--as`) the member a global Admin impersonates, marked so every audit entry says
+    "A acting as B". Anyone else's `--as` is refused, and the attempt is audited."""
     identity = establish(store)
     if as_email is None:
-        return identity.member
+        return identity.member, identity
     real = identity.member
     if not (real.is_global and real.can("admin")):
         _audit_refused(store, real, as_email)
@@ -144,12 +160,8 @@ def acting_actor(store: Store, as_email: str | None) -> Actor:
     with store.engine.connect() as conn:
         target = staff_by_email(conn, as_email)
     if target.staff_id == real.staff_id:
-        return real
-    return replace(actor_from_row(store, target), acting_for=_label(real))
-
-
-def _label(actor: Actor) -> str:
-    return f"{actor.name} <{actor.email}>" if actor.name != actor.email else actor.email
+        return real, identity
+    return replace(actor_from_row(store, target), acting_for=real.label), identity
 
 
 def _audit_refused(store: Store, real: Actor, as_email: str) -> None:
@@ -160,6 +172,6 @@ def _audit_refused(store: Store, real: Actor, as_email: str) -> None:
             staff_id=real.staff_id,
             action="impersonate_refused",
             org_id=real.org_id,
-            summary=f"{_label(real)} tried to act as {as_email.strip()!r}: refused",
+            summary=f"{real.label} tried to act as {as_email.strip()!r}: refused",
             payload={"as": as_email},
         )

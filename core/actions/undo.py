@@ -25,6 +25,7 @@ UNDO_PERMISSION = {
     "change_email": "families.edit",
     "invite": "families.edit",
     "grant": "admin",
+    "map": "admin",
 }
 """Undoing an action needs the permission the action needed."""
 
@@ -127,6 +128,8 @@ def _guardians_of(conn: Connection, entry: StoredEntry) -> set[int]:
 def _check_undoable(ctx: Context, entry: StoredEntry) -> None:
     if entry.org_id is not None and entry.org_id not in ctx.orgs:
         raise NotFound(f"no audit entry #{entry.audit_id}")
+    if entry.org_id is None and not ctx.actor.is_global:
+        raise NotFound(f"no audit entry #{entry.audit_id}")  # store-wide: global staff only
     permission = UNDO_PERMISSION.get(entry.action)
     if permission is None:
         raise Conflict(f"#{entry.audit_id} is a {entry.action}, which cannot be undone")

@@ -72,6 +72,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("group")
     p.add_argument("permission")
 
+    p = _action(sub, common, "map", "map a staff member to the account they log in as", cmd_map)
+    p.add_argument("email", metavar="STAFF_EMAIL")
+    account = p.add_mutually_exclusive_group(required=True)
+    account.add_argument("--os-account", metavar="NAME", help="their OS account (SQLite)")
+    account.add_argument("--db-role", metavar="NAME", help="their database role (PostgreSQL)")
+
+    p = add_command(sub, common, "whoami", "who you act as, and how famtriage knows", cmd_whoami)
+    p.add_argument("--json", action="store_true")
+
 
 def _action(sub, common, name: str, help_text: str, handler) -> argparse.ArgumentParser:
     p = add_command(sub, common, name, help_text, handler)
@@ -259,6 +268,36 @@ def cmd_staff(args: argparse.Namespace) -> int:
         for m in members
     ]
     emit("\n".join(lines) or "No staff: this store is single-user.")
+    return EXIT_OK
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from famtriage.core.actions.staff import map_account
+
+    kind, account = (
+        ("os_account", args.os_account)
+        if args.os_account is not None
+        else ("db_role", args.db_role)
+    )
+    return _print_result(args, map_account(context(args), args.email, kind, account))
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    from famtriage.core.access.identity import whoami_document
+
+    ctx = context(args)
+    document = whoami_document(ctx.actor, ctx.identity)
+    if args.json:
+        emit(as_json(document))
+        return EXIT_OK
+    scope = "every organization" if ctx.actor.is_global else f"organization {ctx.actor.org_id}"
+    lines = [
+        f"You act as {ctx.actor.label}, {ctx.actor.user_group} of {scope}.",
+        f"Permissions: {' '.join(document['permissions']) or 'none'}.",
+    ]
+    if document["established_by"]:
+        lines.append(f"Established by {document['established_by']}.")
+    emit("\n".join(lines))
     return EXIT_OK
 
 
