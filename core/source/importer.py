@@ -13,7 +13,8 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from famtriage.core.emails import normalize_series
 from famtriage.core.errors import Conflict
 from famtriage.core.report import snapshot
-from famtriage.core.source.reader import read_export
+from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
+from famtriage.core.source.reader import locate, read_located
 from famtriage.core.store import schema
 from famtriage.core.store.database import Bulk, Store
 from famtriage.core.store.tablespec import FAMILY_TABLES
@@ -47,7 +48,10 @@ def import_export(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import an export folder or workbook, all or nothing."""
-    return import_tables(store, read_export(path), replace=replace, on_progress=on_progress)
+    sources = locate(Path(path))
+    return import_tables(
+        store, read_located(sources), replace=replace, on_progress=on_progress, sources=sources
+    )
 
 
 def import_tables(
@@ -56,8 +60,11 @@ def import_tables(
     *,
     replace: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    sources: dict[str, Source] | None = None,
 ) -> ImportSummary:
-    """Write checked tables in one transaction; an organization already held needs `replace`."""
+    """Write checked tables in one transaction; an organization already held needs `replace`.
+    What clashes with the store is refused like a bad row, naming its file (`sources`) and
+    row, and nothing is written."""
     tables = to_store_frames(tables)
     org_ids = tables["orgs"]["org_id"].to_list()
     steps = len(schema.DATA_TABLES) + 1
@@ -76,8 +83,16 @@ def import_tables(
         for org_id in held:
             _remove_org(bulk, org_id)
         was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
-        tables["staff"] = _new_staff(bulk, tables["staff"])
-        _check_collisions(bulk, tables, ("staff",) if was_empty else (*FAMILY_TABLES, "staff"))
+        staff = _new_staff(bulk, tables["staff"].with_row_index("_row"))
+        where = sources or {}
+        numbered = {n: tables[n].with_row_index("_row") for n in FAMILY_TABLES if not was_empty}
+        problems = [
+            line
+            for name, frame in {**numbered, "staff": staff}.items()
+            for line in _collisions(bulk, name, frame, source_of(where, name))
+        ]
+        raise_problems(problems + _staff_logins(bulk, staff, source_of(where, "staff")))
+        tables["staff"] = staff.drop("_row")
         if on_progress:
             on_progress(1, steps)
         indexes = _secondary_indexes() if was_empty else []
@@ -117,25 +132,41 @@ def _secondary_indexes() -> list:
     return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
-def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame], names: tuple[str, ...]) -> None:
-    """Ids are global: an id another organization already uses is refused. (A store
-    without families holds no family rows, so only staff can collide there.)"""
-    problems: list[str] = []
-    for name in names:
-        table = schema.metadata.tables[name]
-        key = schema.IMPORT_SPECS[name].key
-        ids = tables[name][key].to_list()
-        for start in range(0, len(ids), 50_000):
-            chunk = ids[start : start + 50_000]
-            taken = [
-                r[0]
-                for r in bulk.rows(select(table.c[key]).where(table.c[key].in_(chunk)).limit(5))
-            ]
-            problems += [f"{name}: {key}: id {i} is already used in the store" for i in taken]
-            if problems:
-                break
-    if problems:
-        raise Conflict("; ".join(problems[:5]))
+def _collisions(bulk: Bulk, name: str, frame: pl.DataFrame, source: Source) -> list[str]:
+    """Ids are global: each row (numbered in `_row`) whose id the store already holds, for
+    another organization, is a problem. (A store without families holds no family rows,
+    so the caller checks only staff there.)"""
+    table = schema.metadata.tables[name]
+    key = schema.IMPORT_SPECS[name].key
+    ids = frame[key].to_list()
+    taken: list[int] = []
+    for start in range(0, len(ids), 50_000):
+        chunk = ids[start : start + 50_000]
+        query = select(table.c[key]).where(table.c[key].in_(chunk)).limit(MAX_PROBLEMS)
+        taken += [r[0] for r in bulk.rows(query)]
+        if len(taken) >= MAX_PROBLEMS:
+            break
+    why = pl.format("id {} is already used in the store", pl.col(key))
+    return source.rows(frame.filter(pl.col(key).is_in(taken)), "_row", key, why)
+
+
+def _staff_logins(bulk: Bulk, staff: pl.DataFrame, source: Source) -> list[str]:
+    """A new staff member whose email is one login with a member the store holds (in
+    another organization: the export's own were removed by `--replace`) would make
+    `--as EMAIL` ambiguous."""
+    st = schema.staff
+    held = pl.DataFrame(
+        bulk.rows(select(st.c.staff_id, st.c.email)),
+        schema={"held_id": pl.Int64, "held_email": pl.String},
+        orient="row",
+    )
+    if held.is_empty() or staff.is_empty():
+        return []
+    held = held.with_columns(normalize_series(held["held_email"]).alias("key"))
+    new = staff.with_columns(normalize_series(staff["email"]).alias("key"))
+    clash = new.join(held, on="key").sort("_row")
+    why = pl.format("the same login as staff member #{} in the store", pl.col("held_id"))
+    return source.rows(clash, "_row", "email", why, value="email")
 
 
 def _remove_org(bulk: Bulk, org_id: int) -> None:
