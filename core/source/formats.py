@@ -136,7 +136,7 @@ def _well_formed(source: Source, data: Path | bytes, problems: list[str]) -> boo
     width = shape["fields"][0]
     why = (
         pl.when(pl.col("odd"))
-        .then(pl.lit("a quoted field is never closed"))
+        .then(pl.lit("a quote is never closed (or stands inside a field)"))
         .when(~pl.col("well"))
         .then(pl.lit("a quote inside a field, or text after a closing quote"))
         .when(~pl.col("blank") & (pl.col("fields") != width))

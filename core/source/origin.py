@@ -74,7 +74,7 @@ class Source:
         row is in column `index`, `problem` is a sentence or a per-row String expression,
         and the cell in column `value`, if named, is quoted after it."""
         why = pl.lit(problem) if isinstance(problem, str) else problem
-        cell = pl.col(value) if value else pl.lit(None)
+        cell = pl.col(value).cast(pl.String) if value else pl.lit(None)  # any year prints
         picked = frame.head(MAX_PROBLEMS).select(
             pl.col(index), why.alias("_why"), cell.alias("_cell")
         )
@@ -89,11 +89,9 @@ def source_of(sources: Mapping[str, Source], table: str) -> Source:
     return sources.get(table) or Source(table, Path(f"{table}.parquet"))
 
 
-def shown(value: object) -> str:
+def shown(value: str | None) -> str:
     """A cell quoted in a problem line, cut to SHOWN_CHARS."""
-    if not isinstance(value, str):
-        return str(value)
-    if len(value) > SHOWN_CHARS:
+    if value is not None and len(value) > SHOWN_CHARS:
         return repr(value[:SHOWN_CHARS] + "…") + f" ({len(value):,} characters)"
     return repr(value)
 

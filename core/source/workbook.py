@@ -25,10 +25,14 @@ from famtriage.core.store import tablespec
 if TYPE_CHECKING:
     from fastexcel import DTypeMap
 
-_SPECIAL = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
+_SPECIAL = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="[eb]"')
 _FORMULA = re.compile(rb"<(?:\w+:)?c\s([^>]*)>\s*<(?:\w+:)?f[\s>/]")
 _ERROR = re.compile(rb'<(?:\w+:)?c\s([^>]*\st="e"[^>]*)>')
-_TEXT = ("str", "email")
+_BOOLEAN = re.compile(rb'<(?:\w+:)?c\s([^>]*\st="b"[^>]*)>')
+_AS_TEXT = ("str", "email", "bool")
+"""Kinds read as the text a cell shows, which their parsers take as CSV's."""
+_NUMBERS = ("int", "money")
+"""Kinds where a true/false cell is refused: fastexcel would read it as 1.0 or 0.0."""
 
 
 def sheet_names(path: str) -> list[str]:
@@ -58,21 +62,17 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
             problems.extend(clashes)
             return None
         keep = pick(source, header, wanted)
-        specials = _special_cells(source, name, {columns[i]: header[i] for i in keep})
+        if not keep:
+            return pl.DataFrame()
+        spec = {f.name: f.kind for f in tablespec.IMPORT_SPECS[source.table].fields}
+        kinds = {columns[i]: (header[i], spec[header[i].strip().lower()]) for i in keep}
+        specials = _special_cells(source, name, kinds)
         if specials:
             problems.extend(specials)
             return None
-        if not keep:
-            return pl.DataFrame()
-        kinds = {f.name: f.kind for f in tablespec.IMPORT_SPECS[source.table].fields}
-        text: DTypeMap = {
-            columns[i]: "string" for i in keep if kinds[header[i].strip().lower()] in _TEXT
-        }
+        text: DTypeMap = {i: "string" for i, (_, kind) in kinds.items() if kind in _AS_TEXT}
         frame = reader.load_sheet(
-            name,
-            schema_sample_rows=None,
-            use_columns=[columns[i] for i in keep],
-            dtypes=text or None,
+            name, schema_sample_rows=None, use_columns=list(kinds), dtypes=text or None
         ).to_polars()
         return frame.rename(dict(zip(frame.columns, [header[i] for i in keep], strict=True)))
     except Exception as exc:  # the library's own complaint about the file, as one line
@@ -80,8 +80,9 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
         return None
 
 
-def _special_cells(source: Source, sheet: str, fields: dict[int, str]) -> list[str]:
-    """Formula and error cells in the columns read, by the row and column a person sees."""
+def _special_cells(source: Source, sheet: str, kinds: dict[int, tuple[str, str]]) -> list[str]:
+    """Formula and error cells in the columns read (by their absolute index: header name
+    and kind), and true/false cells among numbers, by the row and column a person sees."""
     data = _sheet_xml(str(source.path), sheet)
     if not _SPECIAL.search(data):
         return []
@@ -91,24 +92,34 @@ def _special_cells(source: Source, sheet: str, fields: dict[int, str]) -> list[s
                 _FORMULA.findall(data), "a formula, not a value; save the sheet with values only"
             ),
             _cells(_ERROR.findall(data), "an error value (like #N/A), not a value"),
+            _cells(_BOOLEAN.findall(data), "a true/false cell, not a number", numbers_only=True),
         ]
     )
-    names = {_column_letters(i): name for i, name in fields.items()}
-    hits = cells.with_columns(
-        field=pl.col("letters").replace_strict(names, default=None, return_dtype=pl.String)
-    ).filter(pl.col("field").is_not_null() | pl.col("letters").is_null())
-    hits = hits.unique(["letters", "row"], keep="first", maintain_order=True)  # formula first
+    letters = {_column_letters(i): name for i, (name, _) in kinds.items()}
+    numbers = [_column_letters(i) for i, (_, kind) in kinds.items() if kind in _NUMBERS]
+    hits = (
+        cells.filter(~pl.col("numbers_only") | pl.col("letters").is_in(numbers))
+        .with_columns(
+            field=pl.col("letters").replace_strict(letters, default=None, return_dtype=pl.String)
+        )
+        .filter(pl.col("field").is_not_null() | pl.col("letters").is_null())
+        .unique(["letters", "row"], keep="first", maintain_order=True)  # a formula's error
+    )
     return [
         source.at(row or 1, field or "(cell)", why)
-        for why, _, row, field in hits.sort("row").head(MAX_PROBLEMS).iter_rows()
+        for why, row, field in hits.sort("row")
+        .head(MAX_PROBLEMS)
+        .select("why", "row", "field")
+        .iter_rows()
     ]
 
 
-def _cells(found: list[bytes], why: str) -> pl.DataFrame:
+def _cells(found: list[bytes], why: str, numbers_only: bool = False) -> pl.DataFrame:
     """Cells' references (column letters, row) out of their tags' attributes."""
     attrs = pl.Series("attrs", b"\n".join(found).decode("utf-8", "replace").split("\n"))
     return pl.DataFrame(attrs.filter(attrs != "")).select(
         why=pl.lit(why),
+        numbers_only=pl.lit(numbers_only),
         letters=pl.col("attrs").str.extract(r'\br="([A-Z]+)\d+"', 1),
         row=pl.col("attrs").str.extract(r'\br="[A-Z]+(\d+)"', 1).cast(pl.Int64),
     )
