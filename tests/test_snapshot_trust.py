@@ -26,9 +26,9 @@ INSERT INTO families (family_id, org_id, family_name, created_at, status) VALUES
   (99003, 1, 'New too', '2024-03-01 00:00:00.000000', 'active');
 INSERT INTO guardians (guardian_id, family_id, first_name, last_name, email, email_norm,
                        phone, is_primary) VALUES
-  (99101, 99001, 'Jane', 'Doe', ' Jane.Doe@example.com', 'jane.doe@example.com', NULL, 1),
-  (99102, 99002, 'Ann', 'New', 'ann.new@example.com', 'ann.new@example.com', NULL, 1),
-  (99103, 99003, 'Ann', 'New', 'ANN.NEW@example.com', 'ann.new@example.com', NULL, 1);
+  (99101, 99001, 'Jane', 'Doe', ' Jane.Doe@example.com', 'jane.doe@example.com', NULL, TRUE),
+  (99102, 99002, 'Ann', 'New', 'ann.new@example.com', 'ann.new@example.com', NULL, TRUE),
+  (99103, 99003, 'Ann', 'New', 'ANN.NEW@example.com', 'ann.new@example.com', NULL, TRUE);
 """
 
 DELETE_1061 = """
@@ -83,7 +83,7 @@ FOREIGN_WRITES = {
     ),
     "REPLACE INTO (delete + insert under one statement)": (
         "REPLACE INTO guardians VALUES (5002, 1002, 'Jane', 'Doe', 'jane.d@example.com', "
-        "'jane.d@example.com', NULL, 1);",
+        "'jane.d@example.com', NULL, TRUE);",
         _1002_moves_out,
     ),
 }
