@@ -15,9 +15,8 @@ import os
 import secrets
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from famtriage.core.errors import Conflict, InputError
 
@@ -125,18 +124,23 @@ class PrivateFolder:
         with os.fdopen(fd, "rb") as f:
             return f.read()
 
-    def write(self, name: str, fill: Callable[[BinaryIO], object]) -> None:
-        """Replace `name` with what `fill` writes to a fresh 0600 temp file: all or nothing."""
+    def write(self, name: str, data: bytes) -> None:
+        """Replace `name` with `data` through a fresh 0600 temp file: all or nothing.
+        An OSError (a full disk) names the file it was for."""
+        target = self.path / name
         tmp = self.path / f".{name}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         try:
-            with os.fdopen(fd, "wb") as f:
-                fill(f)
-            os.replace(tmp, self.path / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
 
     def names(self) -> list[str]:
         return os.listdir(self.path)

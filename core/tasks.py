@@ -10,6 +10,7 @@ its record says "done", so a cancelled or crashed task never leaves a partial re
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -139,14 +139,15 @@ def _task_folder(task_id: int) -> PrivateFolder:
 
 def _save_record(record: TaskRecord) -> None:
     data = json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8")
-    _task_folder(record.task_id).write("task.json", lambda f: f.write(data))
+    _task_folder(record.task_id).write("task.json", data)
 
 
 def _save_frames(task_id: int, report: Report) -> None:
     folder = _task_folder(task_id)
     for name in _FRAMES:
-        frame: pl.DataFrame = getattr(report, name)
-        folder.write(f"{name}.parquet", partial(frame.write_parquet, compression="lz4"))
+        buffer = io.BytesIO()
+        getattr(report, name).write_parquet(buffer, compression="lz4")
+        folder.write(f"{name}.parquet", buffer.getvalue())
 
 
 def _begin(
@@ -199,9 +200,13 @@ def record_report(
     duration_s: float,
     store: str | None = None,
 ) -> TaskRecord:
-    """Store a report computed elsewhere (the CLI's `report`) as a finished task."""
+    """Store a report computed elsewhere (the CLI's `report`) as a finished task; a file
+    that cannot be written is a `Conflict` naming it."""
     started = datetime.fromtimestamp(time.time() - duration_s).astimezone()
-    return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
+    try:
+        return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
+    except OSError as exc:
+        raise Conflict(f"{exc.filename}: cannot write: {exc.strerror}") from exc
 
 
 class TaskHandle:

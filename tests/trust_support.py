@@ -3,6 +3,7 @@ rebuild from the store answers, and running famtriage as another process."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
@@ -19,8 +20,6 @@ from famtriage.tui.cli.main import main
 
 WATCHED = ("jane.doe@example.com", "ann.new@example.com", "tom.baker@mail.com")
 """Emails searched after each write: a group that grows, a new one, one that splits."""
-
-NOBODY = 65534
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -75,48 +74,45 @@ def ready(got: dict) -> dict[int, bool]:
 
 
 def famtriage(
-    *argv: str,
-    home: Path,
-    uid: int | None = None,
-    file_limit: int | None = None,
-    cwd: Path | None = None,
+    *argv: str, home: Path, file_limit: int | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """famtriage as its own process (for what one process cannot do to itself): as
-    another user (`uid`, when the tests run as root) or with files limited to
-    `file_limit` bytes (writes past it fail with EFBIG, as on a full disk)."""
+    """famtriage as its own process, for what one process cannot do to itself: file
+    permissions that bind it even when the tests run as root (root's right to override
+    them is dropped), and files limited to `file_limit` bytes (writes past it fail with
+    EFBIG, as on a full disk)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_CACHE_HOME": str(home / "cache"),
         "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",  # a limited write would leave a truncated .pyc
     }
     return subprocess.run(
         [sys.executable, "-m", "famtriage.tui.cli.main", *argv],
         env=env,
-        cwd=cwd or home,
+        cwd=home,
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_limits(uid, file_limit),
+        preexec_fn=_limits(file_limit),
         check=False,
     )
 
 
-def _limits(uid: int | None, file_limit: int | None) -> Callable[[], None]:
+_PR_CAPBSET_DROP = 24
+_DAC_CAPABILITIES = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+
+
+def _limits(file_limit: int | None) -> Callable[[], None]:
     def apply() -> None:
+        if os.geteuid() == 0:  # root keeps its uid but obeys file modes like anyone
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in _DAC_CAPABILITIES:
+                if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                    raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
         if file_limit is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
-        if uid is not None:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
 
     return apply
-
-
-def give_away(folder: Path, uid: int) -> None:
-    """Hand a whole tree to `uid` (root only), as if that user had made it."""
-    for path in [folder, *folder.rglob("*")]:
-        os.lchown(path, uid, uid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import secrets
 from dataclasses import dataclass
@@ -236,10 +237,12 @@ def _persist(
     record = {"store": stamp.store_id, "generation": stamp.generation, "epoch": stamp.epoch}
     try:
         for name, frame in files.items():
-            folder.write(f"{name}.{token}.parquet", frame.write_parquet)
-        folder.write(_STAMP, lambda f: f.write(json.dumps({**record, "files": token}).encode()))
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            buffer = io.BytesIO()  # whole in memory first: a full disk is then an OSError
+            frame.write_parquet(buffer)
+            folder.write(f"{name}.{token}.parquet", buffer.getvalue())
+        folder.write(_STAMP, json.dumps({**record, "files": token}).encode())
+    except OSError as exc:
+        why = exc.strerror or str(exc)
         store.notice(
             f"{folder.path}: cannot write the snapshot ({why}); "
             "answers are read from the store (slower)"

@@ -37,8 +37,8 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from famtriage.core.errors import FamtriageError, InputError, reason
 from famtriage.core.store import schema, triggers, upgrade
@@ -68,12 +68,14 @@ CANONICAL_DTYPES: dict[str, dict[str, pl.DataType]] = {
 """The polars dtype of every store column: what `read_table` returns."""
 
 
-def to_url(db: str | Path) -> str:
-    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite)."""
+def to_url(db: str | Path) -> URL:
+    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite). A path is a name,
+    never parsed as a URL: in `sqlite:///s?.db` the `?` would start the query string and
+    open a store called `s`."""
     text_db = str(db)
     if "://" in text_db:
-        return text_db
-    return f"sqlite:///{Path(text_db).expanduser().resolve()}"
+        return make_url(text_db)
+    return URL.create("sqlite", database=str(Path(text_db).expanduser().resolve()))
 
 
 @dataclass(frozen=True)
@@ -108,23 +110,26 @@ class Store:
     @classmethod
     def connect(cls, db: str | Path, *, create: bool = True) -> Store:
         """The store at `db` as it is, its schema neither checked nor changed (`upgrade`)."""
-        url = to_url(db)
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            path = Path(parsed.database)
+        try:
+            url = to_url(db)
+        except ArgumentError as exc:
+            raise InputError(f"{db}: not a store URL or path: {reason(exc)}") from exc
+        if url.get_backend_name() == "sqlite" and url.database:
+            path = Path(url.database)
             if not path.parent.is_dir():
                 raise InputError(f"{path.parent}: no such directory")
             if not path.exists() and not create:
                 raise InputError(f"{path}: no such store")
             _create_private(path)
+        shown = url.render_as_string(hide_password=False)
         try:
             engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
-            raise InputError(f"{url}: cannot open store: {reason(exc)}") from exc
+            raise InputError(f"{shown}: cannot open store: {reason(exc)}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-        return cls(url, engine)
+        return cls(shown, engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -154,25 +159,25 @@ class Store:
         """Create or upgrade the tables (`upgrade.prepare`) and give the store its identity
         (once); return what the user should be told (an upgrade and its backup)."""
         try:
-            notices = upgrade.prepare(self.engine, self.url)
+            notices = upgrade.prepare(self.engine, self.location)
             self._give_identity()
         except FamtriageError:
             raise
         except Exception as exc:
             self._raise_if_read_only(exc)
-            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
+            raise InputError(f"{self.location}: not a usable store: {reason(exc)}") from exc
         return notices
 
     def upgrade(self) -> str:
         """`famtriage upgrade`: bring the schema to this version; say what was done."""
         try:
-            message = upgrade.upgrade(self.engine, self.url)
+            message = upgrade.upgrade(self.engine, self.location)
             self._give_identity()
         except FamtriageError:
             raise
         except Exception as exc:
             self._raise_if_read_only(exc)
-            raise InputError(f"{self.url}: cannot upgrade the store: {reason(exc)}") from exc
+            raise InputError(f"{self.location}: cannot upgrade the store: {reason(exc)}") from exc
         return message
 
     def _give_identity(self) -> None:
