@@ -38,6 +38,14 @@ UNIQUE_EMAILS = (
 )
 """Every login its own: a store with no group, every organization ready."""
 
+DECOY = (
+    UNIQUE_EMAILS
+    + "UPDATE guardians SET email = 'one@decoy.test', email_norm = 'one@decoy.test' "
+    "WHERE is_primary AND family_id IN (SELECT family_id FROM families WHERE org_id = 1);"
+)
+"""A store whose answers differ from the sample's every way: organization 1 is one big
+group, organization 2 is ready."""
+
 
 def snapshot_folder(db: Path) -> Path:
     return db.with_name(db.name + ".snapshot")
@@ -195,14 +203,14 @@ def test_a_store_named_like_a_pattern_reads_its_own_snapshot(
     target, other = tmp_path / name, tmp_path / decoy
     shutil.copy(sample_db, target)
     shutil.copy(sample_db, other)
-    sqlite_write(other, UNIQUE_EMAILS)
+    sqlite_write(other, DECOY)
     first = json.loads(run(capsys, "--db", str(target), "readiness", "--json")[1])
     assert ready({"readiness": first}) == {1: False, 2: False}
     assert run(capsys, "--db", str(other), "readiness")[0] == 0
     mine, theirs = snapshot_folder(target), snapshot_folder(other)
-    token = json.loads((mine / "stamp.json").read_text())["files"]
-    for path in theirs.glob("*.parquet"):
-        path.rename(theirs / f"{path.name.split('.')[0]}.{token}.parquet")
+    decoys = {path.name.split(".")[0]: path for path in theirs.glob("*.parquet")}
+    for path in mine.glob("*.parquet"):
+        decoys[path.name.split(".")[0]].rename(theirs / path.name)
     reads: list[object] = []
     monkeypatch.setattr(snapshot, "_store_tables", lambda *a: reads.append(a))
     code, out, err = run(capsys, "--db", str(target), "readiness", "--json")
