@@ -63,7 +63,7 @@ def test_the_fixture_store_upgrades_on_open_and_keeps_every_row(tmp_path: Path) 
     (backup,) = sorted(tmp_path.glob("old.db.schema-*.bak"))
     assert backup.stat().st_mode & 0o777 == 0o600
     assert _counts(backup) == before
-    assert _triggers(backup) == []  # the store as it was, before revision 0002
+    assert _triggers(backup) == []  # the store as it was, before revision 0003
     assert str(backup) in store.notices[0]
 
 
@@ -85,7 +85,7 @@ def _meta(path: Path) -> dict[str, str]:
         conn.close()
 
 
-def test_revision_0002_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: Path) -> None:
+def test_revision_0003_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: Path) -> None:
     old = _legacy_store(tmp_path)
     Store.open(old).engine.dispose()
     Store.open(tmp_path / "new.db").engine.dispose()
@@ -95,7 +95,7 @@ def test_revision_0002_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: P
     assert len(found) == len(triggers.TRACKED) * len(triggers.OPERATIONS)
 
 
-def test_after_revision_0002_foreign_writes_move_the_epoch_and_own_ones_record_it(
+def test_after_revision_0003_foreign_writes_move_the_epoch_and_own_ones_record_it(
     tmp_path: Path, capsys
 ) -> None:
     path = _legacy_store(tmp_path)

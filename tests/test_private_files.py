@@ -39,8 +39,7 @@ UNIQUE_EMAILS = (
 """Every login its own: a store with no group, every organization ready."""
 
 DECOY = (
-    UNIQUE_EMAILS
-    + "UPDATE guardians SET email = 'one@decoy.test', email_norm = 'one@decoy.test' "
+    UNIQUE_EMAILS + "UPDATE guardians SET email = 'one@decoy.test', email_norm = 'one@decoy.test' "
     "WHERE is_primary AND family_id IN (SELECT family_id FROM families WHERE org_id = 1);"
 )
 """A store whose answers differ from the sample's every way: organization 1 is one big
@@ -229,7 +228,8 @@ def test_a_data_dir_named_like_a_pattern_reads_its_own_tasks(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "d[1]"))
     assert run(capsys, "--db", str(sample_db), "report")[0] == 0
     out = tmp_path / "task.csv"
-    code, _, err = run(capsys, "tasks", "export", "1", "--format", "csv", "-o", str(out))
+    argv = ["--db", str(sample_db), "tasks", "export", "1", "--format", "csv", "-o", str(out)]
+    code, _, err = run(capsys, *argv)
     assert code == 0 and err == f"wrote {out}\n"
     emails = {line.split(",")[3] for line in out.read_text().splitlines()[1:]}
     assert "jane.doe@example.com" in emails
@@ -273,7 +273,7 @@ def test_a_tasks_folder_not_the_users_own_is_refused(
     folder = data_dir() / "tasks"
     why = TASK_FOLDERS[case](folder)
     before = tree(data_dir())
-    code, out, err = run(capsys, "tasks")
+    code, out, err = run(capsys, "--db", str(sample_db), "tasks")
     assert (code, out, err) == (1, "", f"famtriage: {folder}: {why}\n")
     code, out, err = run(capsys, "--db", str(sample_db), "report", "--format", "csv")
     assert (code, out) == (0, reference["csv"])
@@ -289,11 +289,12 @@ def test_a_task_folder_that_is_a_symlink_is_not_listed_or_opened(
     planted = tmp_path / "planted"
     shutil.copytree(root / "1", planted)
     (root / "7").symlink_to(planted)
-    code, out, _ = run(capsys, "tasks", "--json")
+    db = ["--db", str(sample_db)]
+    code, out, _ = run(capsys, *db, "tasks", "--json")
     assert code == 0 and [t["task_id"] for t in json.loads(out)["tasks"]] == [1]
     target = tmp_path / "t.csv"
-    code, out, err = run(capsys, "tasks", "export", "7", "--format", "csv", "-o", str(target))
-    assert (code, out, err) == (2, "", "famtriage: no task with id 7\n")
+    code, out, err = run(capsys, *db, "tasks", "export", "7", "--format", "csv", "-o", str(target))
+    assert (code, out, err) == (2, "", "famtriage: no task with id 7 on this store\n")
     assert not target.exists()
 
 

@@ -110,6 +110,10 @@ staff = Table(
     Column("name", String),
     Column("email", String, nullable=False, unique=True),
     Column("user_group", String, nullable=False),
+    Column("os_account", String),
+    Column("db_role", String),
+    Index("ix_staff_os_account", "os_account", unique=True),
+    Index("ix_staff_db_role", "db_role", unique=True),
 )
 user_groups = Table(
     "user_groups",
@@ -128,6 +132,7 @@ audit_log = Table(
     Column("summary", Text),
     Column("payload", Text),
     Column("undone_by", Integer),
+    Column("acting_for", String),
 )
 meta = Table(
     "meta",
@@ -155,7 +160,7 @@ with (generation, epoch) belongs to this store's history only if the row matches
 @event.listens_for(metadata, "after_create")
 def _install_triggers(_metadata: MetaData, connection: Connection, **_kw: Any) -> None:
     """A store created from these tables (a new store, a demo rebuild) gets the same
-    triggers as one upgraded through revision 0002."""
+    triggers as one upgraded through revision 0003."""
     triggers.install(connection)
 
 

@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from famtriage.tui.cli.common import EXIT_OK, add_command, as_json, context, opt, progress
+from famtriage.tui.cli.common import (
+    EXIT_OK,
+    add_command,
+    as_json,
+    context,
+    opt,
+    progress,
+    record_id,
+)
 
 if TYPE_CHECKING:
     from famtriage.core.exports.frame import ExportMeta
@@ -29,7 +37,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     e = add_command(
         actions, common, "export", "write a stored task's report as a file", cmd_tasks_export
     )
-    e.add_argument("task_id", type=int)
+    e.add_argument("task_id", type=record_id)
     e.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
     add_file_options(e)
 
@@ -150,7 +158,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from famtriage.core.formatting import iso
     from famtriage.core.tasks import list_tasks, tasks_document
 
-    records = list_tasks()
+    records = list_tasks(context(args))
     if args.json:
         print(as_json(tasks_document(records)))
         return EXIT_OK
@@ -173,5 +181,6 @@ def cmd_tasks_export(args: argparse.Namespace) -> int:
     from famtriage.core.tasks import get_task, load_task_report, task_meta
 
     check_output(args)
-    report = load_task_report(args.task_id)
-    return write_report(report, task_meta(get_task(args.task_id)), args)
+    ctx = context(args)
+    report = load_task_report(ctx, args.task_id)
+    return write_report(report, task_meta(get_task(ctx, args.task_id)), args)

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.readiness import OrgReadiness, readiness
-from famtriage.core.tasks import list_tasks, visible_tasks
+from famtriage.core.tasks import list_tasks
 from famtriage.tui.keys import PALETTE_HINT
 from famtriage.tui.messages import ReadinessReady, TasksListed
 from famtriage.tui.screens.base import AppScreen
@@ -119,7 +119,7 @@ class DashboardScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
-        tasks = visible_tasks(self.ctx, list_tasks())
+        tasks = list_tasks(self.ctx)
         self.post_message(TasksListed(tasks[:RECENT_TASKS]))
         self.post_message(ReadinessReady(readiness(self.ctx)))
 

@@ -6,8 +6,8 @@ something other than famtriage writes to it (`famtriage.core.store.triggers`). T
 starts with a fresh epoch and is marked as rebuilt at its current generation, so a
 snapshot made before this revision is rebuilt once.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from famtriage.core.store import triggers
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
