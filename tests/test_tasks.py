@@ -39,7 +39,7 @@ def test_task_reports_progress_and_stores_a_private_result(ctx: Context) -> None
     assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert record.staff == "admin@famtriage.test" and record.org_ids == (1, 2)
     assert record.duration_s is not None and record.finished_at is not None
-    folder = tasks_dir() / str(record.task_id)
+    folder = tasks_dir().path / str(record.task_id)
     assert _mode(folder) == 0o700
     assert all(_mode(f) == 0o600 for f in folder.iterdir())
     assert sorted(f.name for f in folder.iterdir()) == [
@@ -73,7 +73,7 @@ def test_cancelled_task_leaves_no_result(ctx: Context) -> None:
     gate.set()
     record = handle.wait(30)
     assert record.state == "cancelled" and record.progress < 1
-    folder = tasks_dir() / str(record.task_id)
+    folder = tasks_dir().path / str(record.task_id)
     assert [f.name for f in folder.iterdir()] == ["task.json"]
     assert get_task(ctx, record.task_id).state == "cancelled"
     with pytest.raises(Conflict, match="cancelled"):

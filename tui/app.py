@@ -56,7 +56,13 @@ class FamtriageApp(App[int]):
             self.animation_level = "none"  # over SSH every animation is a delay
 
     def on_mount(self) -> None:
+        self.ctx.store.on_notice = self.show_notice  # from now on, instead of stderr
         self.push_screen(DashboardScreen())
+
+    def show_notice(self, text: str) -> None:
+        """A notice from core (a snapshot that could not be used): shown, never blocking.
+        Safe from worker threads; the text is shown as written, never as markup."""
+        self.notify(text, title="Note", severity="warning", markup=False, timeout=10)
 
     def action_open(self, view: str) -> None:
         """Open a screen by name, or say why the acting staff member may not."""

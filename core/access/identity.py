@@ -113,16 +113,15 @@ def _require_owner(conn: Connection, store: Store, account: str, kind: str) -> N
         except KeyError:
             owner = f"uid {owner_uid}"
     else:
-        owner = str(
-            conn.execute(
-                text(
-                    "SELECT pg_get_userbyid(nspowner) FROM pg_namespace "
-                    "WHERE nspname = current_schema()"
-                )
-            ).scalar_one()
-        )
-        if owner == account:
-            return
+        owner, member = conn.execute(
+            text(
+                "SELECT pg_get_userbyid(nspowner), pg_has_role(:account, nspowner, 'MEMBER') "
+                "FROM pg_namespace WHERE nspname = current_schema()"
+            ),
+            {"account": account},
+        ).one()
+        if member:  # the owner, or a member of the owning role (PostgreSQL 15's public
+            return  # schema belongs to pg_database_owner, whose member is the db owner)
     raise PermissionDenied(
         f"this store maps no one to its staff, so only its owner ({kind} {owner}) may act; "
         f"{kind} {account} is refused: the owner maps you with "

@@ -72,9 +72,11 @@ def context(args: argparse.Namespace) -> Context:
 
 
 def announce(store: Store) -> None:
-    """Tell the user, on stderr, what opening the store did (a schema upgrade)."""
+    """Tell the user, on stderr, what opening the store did (a schema upgrade), and from
+    then on each notice as it comes (a snapshot that could not be used or written)."""
     for notice in store.notices:
         print(f"famtriage: {notice}", file=sys.stderr)
+    store.on_notice = lambda notice: print(f"famtriage: warning: {notice}", file=sys.stderr)
 
 
 @contextmanager

@@ -6,12 +6,13 @@ Textual is imported only when the app opens, so scripted commands start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn
 
 from famtriage.core.errors import FamtriageError
 from famtriage.tui.cli import actions, engine, reports
-from famtriage.tui.cli.common import EXIT_OK, EXIT_USAGE, context, record_id
+from famtriage.tui.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, context, record_id
 
 
 def _common() -> argparse.ArgumentParser:
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a usage error already printed
         return done.code if isinstance(done.code, int) else EXIT_USAGE
     try:
-        return args.handler(args) or EXIT_OK
+        code = args.handler(args) or EXIT_OK
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
     except FamtriageError as exc:
         _error(str(exc))
         return exc.exit_code
@@ -87,6 +90,30 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # files name themselves; the output does not (`> /dev/full`)
+        where = exc.filename or _output_name()
+        _error(f"{where}: cannot write: {exc.strerror or exc}")
+        _discard_output()
+        return EXIT_REFUSED
+
+
+def _output_name() -> str:
+    """Where stdout goes, as a path when the system can tell (Linux: /proc)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}")
+    except (OSError, ValueError):
+        return "standard output"
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so what is still buffered does not fail again at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _error(message: str) -> None:
