@@ -26,14 +26,17 @@ escaping); the result is never longer than `limit`.
 JSON keeps every string exact but writes these characters (C0 is escaped by any JSON
 encoder already) as `\\uXXXX` escapes: `json_text` and `json_bytes`.
 
-This module imports nothing from famtriage: every layer may use it.
+This module imports nothing from famtriage: every layer may use it. polars is imported
+only by the expressions, so a command that prints a line stays quick to start.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 DISPLAY_LIMIT = 2_000
 """Characters of one value shown on a screen, a line of CLI text or a PDF."""
@@ -105,6 +108,12 @@ def display(text: str, limit: int | None = DISPLAY_LIMIT, notation: str = "pictu
     return shown[: limit - len(note)] + note
 
 
+def is_cut(text: str, limit: int) -> bool:
+    """Whether `display(text, limit)` cuts the value."""
+    _check(limit)
+    return len(text) > limit or len(escape(text[:limit])) > limit
+
+
 def display_lines(text: str, limit: int | None = DISPLAY_LIMIT) -> str:
     """A message of several lines (joined by LF): each line shown by `display`.
 
@@ -126,6 +135,8 @@ def escape_expr(expr: pl.Expr, notation: str = "pictures") -> pl.Expr:
 
 def _thousands(n: pl.Expr) -> pl.Expr:
     """A non-negative integer with thousands separators ("10,000,000")."""
+    import polars as pl
+
     digits = n.cast(pl.String).str.reverse()
     return digits.str.replace_all(r"(\d{3})", "${1},").str.strip_chars_end(",").str.reverse()
 
@@ -134,6 +145,8 @@ def display_expr(
     expr: pl.Expr, limit: int | None = DISPLAY_LIMIT, notation: str = "pictures"
 ) -> pl.Expr:
     """`display` over a String column, in bulk (nulls stay null)."""
+    import polars as pl
+
     if limit is None:
         return escape_expr(expr, notation)
     _check(limit)
@@ -146,7 +159,7 @@ def display_expr(
 
 
 def cut_expr(expr: pl.Expr, limit: int) -> pl.Expr:
-    """Whether `display_expr(expr, limit)` cuts the value (false for null)."""
+    """`is_cut` over a String column (false for null)."""
     _check(limit)
     over = (expr.str.len_chars() > limit) | (
         escape_expr(expr.str.slice(0, limit)).str.len_chars() > limit

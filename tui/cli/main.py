@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from famtriage.core.errors import FamtriageError
+from famtriage.core.safe_text import display_lines
 from famtriage.tui.cli import actions, engine, reports
 from famtriage.tui.cli.common import EXIT_OK, context
 
@@ -78,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    lines = message.splitlines() or ["failed"]
+    """One line on stderr (an import's problems one per line), escaped: errors may quote
+    customer data."""
+    lines = display_lines(message).split("\n") if message else ["failed"]
     print(f"famtriage: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"  {line}", file=sys.stderr)

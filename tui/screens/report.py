@@ -23,6 +23,7 @@ from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
     ExportWritten,
@@ -235,7 +236,7 @@ class ReportScreen(AppScreen):
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
-        self.query_one("#report-status", Static).update(f"Exported to {path}")
+        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from famtriage.core.errors import InputError
 from famtriage.core.report.search import SearchHit, search_families
+from famtriage.core.safe_text import display_lines
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
 
@@ -93,7 +94,7 @@ class SearchScreen(AppScreen):
             hits = await asyncio.to_thread(search_families, self.ctx, query)
         except InputError as exc:
             table.show(_hit_rows([]))
-            status.update(str(exc))
+            status.update(display_lines(str(exc)))
             return
         table.show(_hit_rows(hits))
         exact = sum(h.match == "exact" for h in hits)
