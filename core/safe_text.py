@@ -86,6 +86,11 @@ def has_escaped(text: str) -> bool:
     return _FOUND.search(text) is not None
 
 
+def without_escaped(text: str) -> str:
+    """`text` with every character the rule escapes dropped (for what a person types)."""
+    return _FOUND.sub("", text) if has_escaped(text) else text
+
+
 def escape(text: str, notation: str = "pictures") -> str:
     """`text` with every control and bidi character replaced by its visible stand-in."""
     return text.translate(_TABLES[notation])

@@ -46,6 +46,8 @@ RENAMED_GROUP = "Front Desk"
 """A custom user group renamed (its staff and its permissions row follow)."""
 HOSTILE_GROUP = NAME + RENAMED_GROUP
 ADMIN = f"admin{PAYLOAD}@famtriage.test"
+INVITED = "ivy@mail.com"
+"""The one plain login (of a guardian with hostile names), for a prompt to quote them."""
 DESK = f"desk{PAYLOAD}@riverside.test"
 
 
@@ -75,7 +77,7 @@ def build_hostile_store(path: Path) -> None:
     delete(ctx, 1003)
     merge(ctx, 1001, [1002])
     change_email(ctx, 5006, f"tom{PAYLOAD}.new@mail.com")
-    invite(ctx, 1020, NAME + "Ivy", NAME + "Invited", f"ivy{PAYLOAD}@mail.com")
+    invite(ctx, 1020, NAME + "Ivy", NAME + "Invited", INVITED)
     grant(ctx, HOSTILE_GROUP, "families.edit")
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

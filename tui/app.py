@@ -19,7 +19,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.access.views import require_view
 from famtriage.core.errors import FamtriageError, PermissionDenied
 from famtriage.core.report.family import family_detail
-from famtriage.core.safe_text import display, display_lines
+from famtriage.core.safe_text import display
 from famtriage.core.tasks import TaskHandle, get_task, load_task_report, task_meta
 from famtriage.tui.commands import FamtriageCommands
 from famtriage.tui.guard import ControlGuard
@@ -63,7 +63,8 @@ class FamtriageApp(App[int]):
         """Escapes any control character a screen let through (it should find none)."""
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        return [*super().get_line_filters(), self.guard]
+        guard = [self.guard] if self.guard.enabled else []
+        return [*super().get_line_filters(), *guard]
 
     def notify(
         self,
@@ -76,7 +77,7 @@ class FamtriageApp(App[int]):
     ) -> None:
         """Every notification as plain text, escaped: it may quote customer data."""
         super().notify(
-            display_lines(message),
+            display(message),
             title=display(title),
             severity=severity,
             timeout=timeout,

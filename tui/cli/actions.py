@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from famtriage.core.safe_text import display, display_lines
+from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import EXIT_OK, add_command, as_json, confirm, context, emit, progress
 
 APPLY_PAUSE_ENV = "FAMTRIAGE_APPLY_PAUSE"
@@ -101,7 +101,7 @@ def _type_family_id(question: str, family_id: int) -> None:
 
     if not sys.stdin.isatty():
         raise Conflict(f"{question}. Refused: not a terminal; pass --yes")
-    prompt = f"{display_lines(question)}.\nType the family id ({family_id}) to confirm: "
+    prompt = f"{display(question)}.\nType the family id ({family_id}) to confirm: "
     answer = input(prompt).strip()
     if answer.lstrip("#") != str(family_id):
         raise Conflict("cancelled; nothing was changed")

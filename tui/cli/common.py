@@ -1,9 +1,10 @@
 """What every command shares: exit codes, options, the session, output and questions.
 
 Everything printed passes through `emit` (stdout), `note` (stderr) or `confirm` (the
-question), which escape control and bidi characters line by line (`core.safe_text`):
-customer text never reaches the terminal raw. Commands also escape (and cut) each value
-where they lay it out, so widths are right and a line break inside a value shows as ␊.
+question), which escape control and bidi characters (`core.safe_text`; output line by
+line, a question as one sentence): customer text never reaches the terminal raw.
+Commands also escape (and cut) each value where they lay it out, so widths are right and
+a line break inside a value shows as ␊.
 JSON is exact, with those characters written as \\uXXXX escapes (`as_json`).
 """
 
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from famtriage.core.safe_text import display_lines, json_text
+from famtriage.core.safe_text import display, display_lines, json_text
 
 if TYPE_CHECKING:
     from famtriage.core.access.context import Context
@@ -99,6 +100,6 @@ def confirm(question: str) -> None:
 
     if not sys.stdin.isatty():
         raise Conflict(f"{question} Refused: not a terminal; pass --yes")
-    answer = input(f"{display_lines(question)} [y/N] ").strip().lower()
+    answer = input(f"{display(question)} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise Conflict("cancelled; nothing was changed")

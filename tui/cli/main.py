@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from famtriage.core.errors import FamtriageError
-from famtriage.core.safe_text import display_lines
+from famtriage.core.safe_text import display
 from famtriage.tui.cli import actions, engine, reports
 from famtriage.tui.cli.common import EXIT_OK, context
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args) or EXIT_OK
     except FamtriageError as exc:
-        _error(str(exc))
+        _error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         _error("interrupted; nothing more was written")
@@ -78,10 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _error(message: str) -> None:
-    """One line on stderr (an import's problems one per line), escaped: errors may quote
-    customer data."""
-    lines = display_lines(message).split("\n") if message else ["failed"]
+def _error(error: FamtriageError | str) -> None:
+    """One line on stderr, escaped: errors may quote customer data (a line feed in it
+    shows as ␊). An import's problems are listed one per line."""
+    from famtriage.core.source.reader import ImportProblems
+
+    message = str(error) or "failed"
+    many = isinstance(error, ImportProblems)
+    lines = [display(line) for line in message.split("\n")] if many else [display(message)]
     print(f"famtriage: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"  {line}", file=sys.stderr)

@@ -41,7 +41,7 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
-from famtriage.core.safe_text import display, display_lines
+from famtriage.core.safe_text import display
 from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
@@ -202,7 +202,7 @@ class QueueScreen(AppScreen):
         """A line under the families; it may quote customer data (escaped)."""
         box = self.query_one("#queue-message", Static)
         box.set_class(error, "-error")
-        box.update(display_lines(note))
+        box.update(display(note))
 
     def _here(self) -> tuple[GroupKey | None, int]:
         if self.view is None or self.view.group is None:
@@ -231,8 +231,7 @@ class QueueScreen(AppScreen):
         self.skipped = self.skipped | {key}
         order = self.view.order
         after = order[step_index(len(order), index, 1)]
-        note = f"Skipped {display(key[1])}; it comes back at the end."
-        self.reload(want=after, hint=index, note=note)
+        self.reload(want=after, hint=index, note=f"Skipped {key[1]}; it comes back at the end.")
 
     def action_filter(self) -> None:
         if self.busy:
@@ -273,7 +272,7 @@ class QueueScreen(AppScreen):
             steps = recommended_steps(self.view.group, self.takes)
         except NeedsReview as review:
             order = self.view.order
-            self.reload(want=order[step_index(len(order), index, 1)], note=display(str(review)))
+            self.reload(want=order[step_index(len(order), index, 1)], note=str(review))
             return
         self._prepare("Apply the recommendation?", steps)
 
@@ -287,9 +286,7 @@ class QueueScreen(AppScreen):
         if not self.busy and self.view is not None and self.view.group is not None:
             group = self.view.group
             self.takes = self.takes.toggled(what, group.family_ids[self.selected])
-            self._say(
-                display(self.takes.describe(group)) or "A merge here keeps the survivor's own."
-            )
+            self._say(self.takes.describe(group) or "A merge here keeps the survivor's own.")
 
     def action_delete(self) -> None:
         if not self.busy and self.view is not None and self.view.group is not None:
@@ -310,7 +307,7 @@ class QueueScreen(AppScreen):
                 try:
                     steps = change_email_steps(group, family, text)
                 except FamtriageError as exc:
-                    self._say(display(str(exc)), error=True)
+                    self._say(str(exc), error=True)
                     return
                 self._prepare("Change this login email?", steps)
 
@@ -376,11 +373,10 @@ class QueueScreen(AppScreen):
         key, index = self._here()
         if message.error is not None:
             title = "Not permitted" if isinstance(message.error, PermissionDenied) else "Refused"
-            refusal = display(str(message.error))
-            note = f"{title}: {refusal} Nothing was changed; the group was reloaded."
+            note = f"{title}: {message.error} Nothing was changed; the group was reloaded."
             self.reload(want=key, hint=index, note=note, error=True)
             return
-        summaries = "; ".join(display(r.summary) for r in message.results)
+        summaries = "; ".join(r.summary for r in message.results)
         if message.undo:
             back, _ = self.history.pop()
             self.reload(want=back, hint=index, note=f"Undone: {summaries}")

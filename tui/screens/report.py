@@ -36,6 +36,7 @@ from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
     Column("_org", "Org", right=True),
@@ -100,7 +101,7 @@ class ReportScreen(AppScreen):
         yield Header()
         yield Static("Computing the FAM-12 report…", id="report-status", markup=False)
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="report-progress")
-        yield Input(
+        yield TextBox(
             placeholder="Filter: part of an email, merge/delete/review, or #family id", id="filter"
         )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
