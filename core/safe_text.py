@@ -42,6 +42,9 @@ DISPLAY_LIMIT = 2_000
 """Characters of one value shown on a screen, a line of CLI text or a PDF."""
 MIN_LIMIT = 64
 """The smallest limit: the cut note must fit."""
+HEADING_LIMIT = 120
+"""Characters of a value in a heading (a family's name above its record): a long email
+shows whole, a huge name takes a line or two."""
 XLSX_LIMIT = 32_767
 """Characters an Excel cell holds."""
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hostile_support import build_hostile_store
+from hostile_support import build_hostile_store, build_oversized_store
 
 from famtriage.core.access.context import Context
 from famtriage.core.source.importer import import_export
@@ -69,3 +69,11 @@ def hostile_db(tmp_path: Path, _hostile_template: Path) -> Path:
 @pytest.fixture
 def hostile_ctx(hostile_db: Path) -> Context:
     return Context.open(Store.open(hostile_db))
+
+
+@pytest.fixture(scope="session")
+def oversized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10 MB family name (#1001) and 1,000,000-character emails; tests only read it."""
+    path = tmp_path_factory.mktemp("oversized") / "oversized.db"
+    build_oversized_store(path)
+    return path

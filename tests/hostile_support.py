@@ -84,6 +84,30 @@ def build_hostile_store(path: Path) -> None:
     store.engine.dispose()
 
 
+BIG_NAME = "N" * 10_000_000
+BIG_LOCAL = "x" * 1_000_000
+"""Prepended to the jane.doe@example.com logins: 1,000,020 characters, still one group."""
+
+
+def build_oversized_store(path: Path) -> None:
+    """The sample store with family #1001 named by 10,000,000 characters and the
+    jane.doe@example.com logins 1,000,000 characters longer."""
+    tables = read_export(config.SAMPLE_DATA, validate=False)
+    tables["families"] = tables["families"].with_columns(
+        pl.when(pl.col("family_id") == 1001)
+        .then(pl.lit(BIG_NAME))
+        .otherwise(pl.col("family_name"))
+        .alias("family_name")
+    )
+    jane = pl.col("email").str.strip_chars().str.to_lowercase() == "jane.doe@example.com"
+    tables["guardians"] = tables["guardians"].with_columns(
+        pl.when(jane).then(BIG_LOCAL + pl.col("email")).otherwise(pl.col("email")).alias("email")
+    )
+    store = Store.open(path)
+    import_tables(store, tables)
+    store.engine.dispose()
+
+
 def assert_clean_text(text: str) -> None:
     """Nothing of the payload arrives raw; no control or bidi character but LF at all."""
     for fragment in RAW_FRAGMENTS:

@@ -17,7 +17,8 @@ from textual.pilot import Pilot
 from textual.widgets import RadioButton, Static
 
 from famtriage.core.access.context import Context
-from famtriage.core.safe_text import without_escaped
+from famtriage.core.safe_text import cut_note, without_escaped
+from famtriage.core.store.database import Store
 from famtriage.tui.app import FamtriageApp
 from famtriage.tui.modals.audit_entry import AuditEntryModal
 from famtriage.tui.modals.confirm import ConfirmModal
@@ -56,6 +57,11 @@ class Walk:
             assert isinstance(self.app.screen, expect), self.app.screen
         check_terminal(self.app, self.written)
 
+    async def type(self, text: str, expect: type | None = None) -> None:
+        """Type `text` at once (searches wait for the last key), then check."""
+        await self.pilot.press(*text)
+        await self(expect=expect)
+
 
 async def test_browse_every_screen(
     hostile_ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -79,11 +85,12 @@ async def test_browse_every_screen(
         assert SHOWN in on_screen(app)
         await walk("u", expect=ConfirmModal)
         await walk("y", expect=AuditScreen)  # "Undone" notification
-        await walk("escape", "slash", *"stone", expect=SearchScreen)
+        await walk("escape", "slash")
+        await walk.type("stone", expect=SearchScreen)
         await walk("down", "enter", expect=FamilyScreen)
         await walk("question_mark", expect=HelpScreen)
         await walk("escape", "escape", "escape", "ctrl+p", expect=CommandPalette)
-        await walk(*"report")
+        await walk.type("report")
         await walk("escape", "r", "e", expect=ExportModal)
         app.screen.query(RadioButton)[2].value = True  # PDF
         await walk("enter", expect=ReportScreen)  # "Exported" (and any font warning)
@@ -122,7 +129,8 @@ async def test_resolution_queue(hostile_ctx: Context) -> None:
         box.post_message(events.Paste(PAYLOAD + "zzz"))  # pasted: controls dropped
         await walk()  # "no group here matches"
         assert box.value == without_escaped(PAYLOAD + "zzz") == "]0;pwned[2J[31mzzz"
-        await walk("escape", "e", *INVITED, expect=PromptModal)  # "… already the login of …"
+        await walk("escape", "e")
+        await walk.type(INVITED, expect=PromptModal)  # "… already the login of …"
         problem = app.screen.query_one("#prompt-problem", Static).render().plain
         assert "already the login of" in problem and SHOWN in problem
         await walk("escape", expect=QueueScreen)
@@ -137,3 +145,25 @@ async def test_the_guard_escapes_what_a_screen_lets_through(hostile_ctx: Context
         await settle(pilot)
         assert SHOWN[:20] in on_screen(app)
         assert app.guard.caught > 0
+
+
+async def test_oversized_values_are_cut(oversized: Path) -> None:
+    """A 10 MB family name and 1,000,000-character emails: every screen stays quick and
+    says what it cut."""
+    app = FamtriageApp(Context.open(Store.open(oversized)))
+    written = recording(app)
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        walk = Walk(app, pilot, written)
+        await walk("r", expect=ReportScreen)
+        await walk("slash")
+        await walk.type("jane")
+        await walk("enter", "enter", expect=GroupScreen)
+        await walk("enter", expect=FamilyScreen)
+        title = app.screen.query_one("#family-title", Static).render().plain
+        assert len(title) < 200 and cut_note(10_000_000) in title
+        await walk("escape", "escape", "escape", "slash")
+        await walk.type("jane.doe", expect=SearchScreen)
+        await walk("escape", "w", "slash")
+        await walk.type("xxxjane")
+        await walk("enter", expect=QueueScreen)
+        assert "xxxx" in on_screen(app) and "NNNN" in on_screen(app)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from famtriage.core.actions.audit import AuditEntry
 from famtriage.core.actions.audit_view import PayloadSummary
-from famtriage.core.safe_text import display
+from famtriage.core.safe_text import HEADING_LIMIT, display
 
 
 class AuditEntryModal(ModalScreen[bool]):
@@ -56,7 +56,8 @@ class AuditEntryModal(ModalScreen[bool]):
         e = self.entry
         with Vertical():
             yield Static(
-                f"#{e.audit_id} {e.action} by {display(e.staff)} at {e.at:%Y-%m-%d %H:%M} UTC",
+                f"#{e.audit_id} {e.action} by {display(e.staff, HEADING_LIMIT)} "
+                f"at {e.at:%Y-%m-%d %H:%M} UTC",
                 id="entry-title",
                 markup=False,
             )

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.readiness import OrgReadiness, readiness
-from famtriage.core.safe_text import display
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import list_tasks, visible_tasks
 from famtriage.tui.keys import PALETTE_HINT
 from famtriage.tui.messages import ReadinessReady, TasksListed
@@ -81,8 +81,9 @@ class DashboardScreen(AppScreen):
         actor = self.ctx.actor
         yield Header()
         yield Static(
-            f"Acting as {display(actor.name)} <{display(actor.email)}> · "
-            f"group {display(actor.user_group)}",
+            f"Acting as {display(actor.name, HEADING_LIMIT)} "
+            f"<{display(actor.email, HEADING_LIMIT)}> · "
+            f"group {display(actor.user_group, HEADING_LIMIT)}",
             id="actor",
             markup=False,
         )

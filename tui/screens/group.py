@@ -10,7 +10,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.formatting import history_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import group_families, group_row
-from famtriage.core.safe_text import display
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
 
@@ -42,7 +42,8 @@ class GroupScreen(AppScreen):
         invalid = "" if group.get("email_valid", True) else " · not a valid address"
         yield Header()
         yield Static(
-            f"{display(self.email)} · {display(org)} · {group.get('families', 0)} families · "
+            f"{display(self.email, HEADING_LIMIT)} · {display(org, HEADING_LIMIT)} · "
+            f"{group.get('families', 0)} families · "
             f"{action}{invalid}",
             id="group-title",
             markup=False,

@@ -41,7 +41,7 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
-from famtriage.core.safe_text import display
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
@@ -169,7 +169,8 @@ class QueueScreen(AppScreen):
         if self.only != "all":
             title += f" (only {self.only})"
         if group is not None:
-            title += f" · {display(group.org_name)} · {display(group.email)}"
+            org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
+            title += f" · {org} · {email}"
             if not group.email_valid:
                 title += " (not a valid address)"
             if view.is_skipped:
