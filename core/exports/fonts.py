@@ -49,7 +49,9 @@ SYMBOL_FONTS: tuple[Path, ...] = (
 CONTROL_PICTURES = frozenset(range(0x2400, 0x2422))
 
 
-INSTALL_HINT = "`apt-get install fonts-dejavu-core fonts-droid-fallback` (Debian, Ubuntu)"
+INSTALL_HINT = (
+    "`apt-get install fonts-dejavu-core fonts-droid-fallback fonts-freefont-ttf` (Debian, Ubuntu)"
+)
 
 
 @dataclass(frozen=True)
