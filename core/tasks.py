@@ -330,18 +330,42 @@ def _read_record(folder: Path) -> TaskRecord | None:
     return record
 
 
-def list_tasks() -> list[TaskRecord]:
-    """Every stored task, newest first (a running task whose process died: interrupted)."""
+def _stored_records() -> list[TaskRecord]:
+    """Every stored task of this OS user, newest first (a running task whose process
+    died: interrupted), whatever store it ran on."""
     folders = [p for p in tasks_dir().iterdir() if p.name.isdigit()]
     records = [r for r in map(_read_record, folders) if r is not None]
     return sorted(records, key=lambda r: r.task_id, reverse=True)
 
 
-def get_task(task_id: int) -> TaskRecord:
+def _in_view(ctx: Context, record: TaskRecord) -> TaskRecord | None:
+    """`record` as this session may see it: run on this store (tasks live in the OS
+    user's data dir, shared by every store that user opens) and narrowed to the
+    organizations in view; None when it holds none of them."""
+    if record.store != ctx.store.store_id():
+        return None
+    orgs = tuple(o for o in record.org_ids if o in ctx.orgs)
+    if not orgs:
+        return None
+    names = {o: n for o, n in record.org_names.items() if o in orgs}
+    return replace(record, org_ids=orgs, org_names=names)
+
+
+def list_tasks(ctx: Context) -> list[TaskRecord]:
+    """The stored report tasks this session may see (needs reports.fam12), newest first,
+    each narrowed to the organizations in view."""
+    ctx.actor.require("reports.fam12")
+    return [r for r in map(lambda rec: _in_view(ctx, rec), _stored_records()) if r is not None]
+
+
+def get_task(ctx: Context, task_id: int) -> TaskRecord:
+    """One task as `list_tasks` shows it; another store's or organization's is unknown."""
+    ctx.actor.require("reports.fam12")
     record = _read_record(tasks_dir() / str(task_id))
-    if record is None:
-        raise NotFound(f"no task with id {task_id}")
-    return record
+    seen = _in_view(ctx, record) if record is not None else None
+    if seen is None:
+        raise NotFound(f"no task with id {task_id} on this store")
+    return seen
 
 
 def task_meta(record: TaskRecord) -> ExportMeta:
@@ -349,24 +373,21 @@ def task_meta(record: TaskRecord) -> ExportMeta:
     return ExportMeta(record.org_names, record.staff)
 
 
-def load_task_report(task_id: int) -> Report:
-    """Reopen a finished task's report exactly as it was computed."""
-    record = get_task(task_id)
+def load_task_report(ctx: Context, task_id: int) -> Report:
+    """Reopen a finished task's report exactly as it was computed, holding only the
+    organizations in view (a task over several shows an organization's member their
+    own rows)."""
+    record = get_task(ctx, task_id)
     if record.state != "done":
         raise Conflict(f"task {task_id} is {record.state}; it has no result to open")
     folder = tasks_dir() / str(task_id)
+    mine = pl.col("org_id").is_in(list(record.org_ids))
     try:
-        frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
-    except OSError as exc:
+        frames = {
+            name: pl.read_parquet(folder / f"{name}.parquet").filter(mine) for name in _FRAMES
+        }
+    except (OSError, pl.exceptions.PolarsError) as exc:
         raise Conflict(f"task {task_id}: its stored result is missing or damaged") from exc
     return Report(
         generated_at=record.generated_at or record.started_at, scope=record.scope, **frames
     )
-
-
-def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
-    """The stored report tasks this session may list and open: those run on this store
-    (tasks live in the OS user's data dir, shared by every store that user opens) whose
-    organizations are all in view here."""
-    store = ctx.store.store_id()
-    return [t for t in tasks if t.store == store and t.org_ids and set(t.org_ids) <= set(ctx.orgs)]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hostile_support import ADMIN, DESK, HOSTILE_GROUP, NAME, PAYLOAD, SHOWN, assert_clean_text
 
+from famtriage.core.access.identity import os_account
 from famtriage.tui.cli.main import main
 
 SHOWN_NAME = "␍␊" + SHOWN
@@ -98,6 +99,13 @@ def test_audit_and_staff(cli: Cli) -> None:
     assert code == 0 and f"desk{SHOWN}@riverside.test" in out
     staff = cli.json("staff", "--json")["staff"]
     assert DESK in {s["email"] for s in staff}
+    code, out, _ = cli("whoami")
+    assert code == 0 and f"admin{SHOWN}@famtriage.test" in out
+    assert cli.json("whoami", "--json")["email"] == ADMIN
+    code, out, _ = cli("map", ADMIN, "--os-account", os_account())  # yourself first
+    assert code == 0 and f"admin{SHOWN}@famtriage.test" in out
+    code, out, _ = cli("map", DESK, "--os-account", "desk")
+    assert code == 0 and f"desk{SHOWN}@riverside.test" in out
 
 
 def test_actions_print_escaped_summaries(cli: Cli) -> None:
@@ -125,12 +133,14 @@ def test_errors_and_questions_quote_data_escaped(
 ) -> None:
     code, _, err = cli("delete", "1011")  # not a terminal: the question, refused
     assert code == 1 and f"Delete family #1011 ({SHOWN_NAME}Baker)" in err
-    code, _, err = cli("--as", f"nobody{PAYLOAD}@x.org", "audit")
-    assert code == 2 and f"nobody{SHOWN}@x.org" in err
+    code, _, err = cli("--as", f"nobody{PAYLOAD}@x.org", "audit")  # quoted as typed
+    assert code != 0 and "nobody" in err
     code, _, err = cli("--as", DESK, "report")
     assert code == 1 and f"desk{SHOWN}@riverside.test" in err
-    code, _, err = cli("grant", HOSTILE_GROUP, "families.edit")  # already has it
-    assert code == 1 and f"{SHOWN}Front Desk already has" in err
+    code, _, err = cli("report", NAME)  # an unknown argument is quoted by the usage error
+    assert code == 2 and "unrecognized arguments: ␍␊␛]0;pwned␇" in err
+    code, out, _ = cli("grant", HOSTILE_GROUP, "families.edit")  # already has it: said
+    assert code == 0 and f"{SHOWN}Front Desk already has" in out
     asked: list[str] = []
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr(builtins, "input", lambda prompt: asked.append(prompt) or "n")

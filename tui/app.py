@@ -115,8 +115,8 @@ class FamtriageApp(App[int]):
         if not self._allowed("tasks"):
             return
         try:
-            report = load_task_report(task_id)
-            meta = task_meta(get_task(task_id))
+            report = load_task_report(self.ctx, task_id)
+            meta = task_meta(get_task(self.ctx, task_id))
         except FamtriageError as exc:
             self.show_error(exc)
             return

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from famtriage.core.access.context import Context
 from famtriage.core.source.importer import ImportSummary, import_tables
 from famtriage.core.source.reader import in_memory, read_export, type_tables
 from famtriage.core.store import config
-from famtriage.core.store.database import Store
 
 FIRST = [
     "Olivia",
@@ -374,16 +374,24 @@ def write_export(
             on_progress(done, len(tables))
 
 
+def require_rebuild(ctx: Context) -> None:
+    """Rebuilding replaces every organization's data: a global Admin's work."""
+    ctx.actor.require_global_admin("rebuild the whole store")
+
+
 def rebuild_store(
-    store: Store,
+    ctx: Context,
     families: int | None,
     seed: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Empty the store, then load the sample data (or `families` synthetic ones)."""
+    """Replace everything in the store with the sample data (or `families` synthetic
+    ones), in one transaction; only a global Admin may."""
+    require_rebuild(ctx)
     if families is None:
         tables = read_export(config.SAMPLE_DATA)
     else:
         tables = type_tables(in_memory(synthetic(families, seed)), validate=False)
-    store.reset()
-    return import_tables(store, tables, on_progress=on_progress)
+    return import_tables(
+        ctx.store, tables, everything=True, actor=ctx.actor, on_progress=on_progress
+    )

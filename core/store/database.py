@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 from sqlalchemy import (
@@ -38,6 +38,8 @@ from sqlalchemy.engine import make_url
 from famtriage.core.errors import FamtriageError, InputError, reason
 from famtriage.core.store import schema, upgrade
 from famtriage.core.store.connections import driver
+
+T = TypeVar("T")
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
@@ -120,36 +122,31 @@ class Store:
     def ensure_schema(self) -> list[str]:
         """Create or upgrade the tables (`upgrade.prepare`) and give the store its identity
         (once); return what the user should be told (an upgrade and its backup)."""
-        try:
-            notices = upgrade.prepare(self.engine, self.url)
-            self._give_identity()
-        except FamtriageError:
-            raise
-        except Exception as exc:
-            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
-        return notices
+        return self._schema_work(
+            lambda: upgrade.prepare(self.engine, self.url), "not a usable store"
+        )
 
     def upgrade(self) -> str:
         """`famtriage upgrade`: bring the schema to this version; say what was done."""
+        return self._schema_work(
+            lambda: upgrade.upgrade(self.engine, self.url), "cannot upgrade the store"
+        )
+
+    def _schema_work(self, work: Callable[[], T], failure: str) -> T:
+        """Schema work, then the identity; a driver's error becomes one line."""
         try:
-            message = upgrade.upgrade(self.engine, self.url)
+            done = work()
             self._give_identity()
         except FamtriageError:
             raise
         except Exception as exc:
-            raise InputError(f"{self.url}: cannot upgrade the store: {reason(exc)}") from exc
-        return message
+            raise InputError(f"{self.url}: {failure}: {reason(exc)}") from exc
+        return done
 
     def _give_identity(self) -> None:
         with self.write() as conn:
             if self._meta(conn, "store_id") is None:
                 conn.execute(insert(schema.meta).values(key="store_id", value=uuid.uuid4().hex))
-
-    def reset(self) -> None:
-        """Drop every table and start over, with a new identity (demo rebuilds)."""
-        schema.metadata.drop_all(self.engine)
-        schema.metadata.create_all(self.engine)
-        self._give_identity()
 
     @staticmethod
     def _meta(conn: Connection, key: str) -> str | None:
@@ -259,7 +256,10 @@ class Store:
 
 
 class Bulk(Protocol):
-    """What an import needs from a transaction: run statements, read rows, ingest frames."""
+    """What an import needs from a transaction: run statements, read rows, ingest frames
+    (and the connection itself, to write its audit entries in the same transaction)."""
+
+    conn: Connection
 
     def rows(self, stmt: Executable) -> list[tuple]: ...
 

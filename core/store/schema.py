@@ -105,6 +105,10 @@ staff = Table(
     Column("name", String),
     Column("email", String, nullable=False, unique=True),
     Column("user_group", String, nullable=False),
+    Column("os_account", String),
+    Column("db_role", String),
+    Index("ix_staff_os_account", "os_account", unique=True),
+    Index("ix_staff_db_role", "db_role", unique=True),
 )
 user_groups = Table(
     "user_groups",
@@ -123,6 +127,7 @@ audit_log = Table(
     Column("summary", Text),
     Column("payload", Text),
     Column("undone_by", Integer),
+    Column("acting_for", String),
 )
 meta = Table(
     "meta",

@@ -25,7 +25,7 @@ from famtriage.core.store.connections import driver
 if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a store
     from alembic.config import Config
 
-REVISIONS = ("0001",)
+REVISIONS = ("0001", "0002")
 """Every revision in `migrations/versions`, oldest first (a test checks Alembic agrees)."""
 
 HEAD = REVISIONS[-1]

@@ -27,6 +27,36 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
+LARGEST_ID = 2**63 - 1
+"""Ids are 64-bit signed integers in the store."""
+
+
+def record_id(text: str) -> int:
+    """An id argument: a whole number the store can hold, refused before any work."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= LARGEST_ID:
+        raise argparse.ArgumentTypeError(f"{text} is not an id: ids run from 1 to {LARGEST_ID}")
+    return value
+
+
+def counting(largest: int) -> Callable[[str], int]:
+    """An argument type for a count from 0 to `largest` (a seed, a limit, a set's size)."""
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 0 <= value <= largest:
+            raise argparse.ArgumentTypeError(f"{text} is not between 0 and {largest:,}")
+        return value
+
+    return count
+
+
 def add_command(
     sub,
     common: argparse.ArgumentParser,

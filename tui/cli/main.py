@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from famtriage.core.errors import FamtriageError
 from famtriage.core.safe_text import display
 from famtriage.tui.cli import actions, engine, reports
-from famtriage.tui.cli.common import EXIT_OK, context
+from famtriage.tui.cli.common import EXIT_OK, EXIT_USAGE, context, record_id
 
 
 def _common() -> argparse.ArgumentParser:
@@ -28,7 +29,7 @@ def _common() -> argparse.ArgumentParser:
         help="acting staff member (env FAMTRIAGE_USER)",
     )
     common.add_argument(
-        "--org", type=int, default=argparse.SUPPRESS, help="work on one organization"
+        "--org", type=record_id, default=argparse.SUPPRESS, help="work on one organization"
     )
     return common
 
@@ -37,9 +38,18 @@ COMMAND_MODULES = (engine, actions, reports)
 """Modules that each add their commands with `register(sub, common)`."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line (argparse prints the whole usage first): the command,
+    what is wrong, and where to read more. Subcommands inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        """The message escaped: argparse quotes what was typed (an unknown argument)."""
+        self.exit(EXIT_USAGE, f"{self.prog}: {display(message)} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="famtriage",
         parents=[common],
         description="Find and resolve families that share a login email (FAM-12).",
@@ -64,7 +74,10 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     try:
         return args.handler(args) or EXIT_OK
     except FamtriageError as exc:

@@ -23,6 +23,7 @@ from famtriage.tui.cli.common import (
     note,
     opt,
     progress,
+    record_id,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     e = add_command(
         actions, common, "export", "write a stored task's report as a file", cmd_tasks_export
     )
-    e.add_argument("task_id", type=int)
+    e.add_argument("task_id", type=record_id)
     e.add_argument("--format", choices=["csv", "xlsx", "pdf"], required=True)
     add_file_options(e)
 
@@ -165,7 +166,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from famtriage.core.formatting import iso
     from famtriage.core.tasks import list_tasks, tasks_document
 
-    records = list_tasks()
+    records = list_tasks(context(args))
     if args.json:
         emit(as_json(tasks_document(records)))
         return EXIT_OK
@@ -188,5 +189,6 @@ def cmd_tasks_export(args: argparse.Namespace) -> int:
     from famtriage.core.tasks import get_task, load_task_report, task_meta
 
     check_output(args)
-    report = load_task_report(args.task_id)
-    return write_report(report, task_meta(get_task(args.task_id)), args)
+    ctx = context(args)
+    report = load_task_report(ctx, args.task_id)
+    return write_report(report, task_meta(get_task(ctx, args.task_id)), args)

@@ -14,7 +14,7 @@ from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.safe_text import HEADING_LIMIT, display
-from famtriage.core.tasks import list_tasks, visible_tasks
+from famtriage.core.tasks import list_tasks
 from famtriage.tui.keys import PALETTE_HINT
 from famtriage.tui.messages import ReadinessReady, TasksListed
 from famtriage.tui.screens.base import AppScreen
@@ -122,7 +122,7 @@ class DashboardScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
-        tasks = visible_tasks(self.ctx, list_tasks())
+        tasks = list_tasks(self.ctx)
         self.post_message(TasksListed(tasks[:RECENT_TASKS]))
         self.post_message(ReadinessReady(readiness(self.ctx)))
 

@@ -131,7 +131,7 @@ class ReportScreen(AppScreen):
         while record.state == "running" and not worker.is_cancelled:
             record = handle.wait(0.1)
         if record.state == "done":
-            report = load_task_report(record.task_id)
+            report = load_task_report(self.ctx, record.task_id)
             self.post_message(ReportReady(report, task_meta(record)))
         elif record.state == "failed":
             raise FamtriageError(f"the report failed: {record.error}")
