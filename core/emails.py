@@ -13,7 +13,7 @@ import idna
 import polars as pl
 
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-_EDGES = re.compile(rf"^[\s{_INVISIBLE}]+|[\s{_INVISIBLE}]+$")
+_EDGE = re.compile(rf"[\s{_INVISIBLE}]*")
 VALID_PATTERN = r"^[^@\s]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}$"
 _VALID = re.compile(VALID_PATTERN)
 _PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
@@ -28,7 +28,7 @@ def normalize_email(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
-    text = _EDGES.sub("", raw)
+    text = _strip_edges(raw)
     text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
     if not text:
         return None
@@ -36,6 +36,19 @@ def normalize_email(raw: str | None) -> str | None:
     if not sep or domain.isascii():
         return text
     return f"{local}@{_domain_to_ascii(domain)}"
+
+
+def _strip_edges(text: str) -> str:
+    """White space and zero-width characters off both ends, in linear time (a regex for
+    "spaces at the end" is quadratic on a long run of spaces inside an address)."""
+    start, end = _edge(text), len(text) - _edge(text[::-1])
+    return text[start:end] if start < end else ""
+
+
+def _edge(text: str) -> int:
+    """How many characters at the start of `text` are white space or zero-width."""
+    found = _EDGE.match(text)
+    return found.end() if found else 0
 
 
 def _domain_to_ascii(domain: str) -> str:

@@ -16,7 +16,8 @@ from famtriage.core.access.permissions import Actor
 from famtriage.core.emails import normalize_series
 from famtriage.core.errors import Conflict, PermissionDenied
 from famtriage.core.report import snapshot
-from famtriage.core.source.reader import read_export
+from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
+from famtriage.core.source.reader import locate, read_located
 from famtriage.core.store import schema
 from famtriage.core.store.audit_log import write_entry
 from famtriage.core.store.database import Bulk, Store
@@ -52,8 +53,15 @@ def import_export(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
     """Import an export folder or workbook, all or nothing (see `import_tables`)."""
-    tables = read_export(path)
-    return import_tables(store, tables, replace=replace, actor=actor, on_progress=on_progress)
+    sources = locate(Path(path))
+    return import_tables(
+        store,
+        read_located(sources),
+        replace=replace,
+        actor=actor,
+        on_progress=on_progress,
+        sources=sources,
+    )
 
 
 def held_orgs(store: Store, tables: dict[str, pl.DataFrame]) -> dict[int, str]:
@@ -74,15 +82,17 @@ def import_tables(
     everything: bool = False,
     actor: Actor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    sources: dict[str, Source] | None = None,
 ) -> ImportSummary:
     """Write checked tables in one transaction.
 
     An organization already held needs `replace`; `everything` empties the whole store
-    first (demo), in the same transaction, so a crash leaves the old store whole.
-    `actor` is who imports: they need `admin`, an organization's member may bring in
-    only that organization (its families and staff, no new user group), and each
-    organization imported gets an audit entry with its row counts before and after.
-    None is the program itself, seeding a new default store.
+    first (demo), in the same transaction, so a crash leaves the old store whole. What
+    clashes with the store is refused like a bad row, naming its file (`sources`) and
+    row, and nothing is written. `actor` is who imports: they need `admin`, an
+    organization's member may bring in only that organization (its families and staff,
+    no new user group), and each organization imported gets an audit entry with its row
+    counts before and after. None is the program itself, seeding a new default store.
     """
     if actor is not None:
         actor.require("admin")
@@ -108,11 +118,19 @@ def import_tables(
         before = {org: _org_rows(bulk, org) for org in sorted(held)}
         for org_id in held:
             _remove_org(bulk, org_id)
-        tables["staff"] = _new_staff(bulk, tables["staff"])
+        was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
+        staff = _new_staff(bulk, tables["staff"].with_row_index("_row"))
+        where = sources or {}
+        numbered = {n: tables[n].with_row_index("_row") for n in FAMILY_TABLES if not was_empty}
+        problems = [
+            line
+            for name, frame in {**numbered, "staff": staff}.items()
+            for line in _collisions(bulk, name, frame, source_of(where, name))
+        ]
+        raise_problems(problems + _staff_logins(bulk, staff, source_of(where, "staff")))
+        tables["staff"] = staff.drop("_row")
         if actor is not None:  # a refusal rolls the removal back with everything else
             _check_scope(bulk, tables, actor, org_ids)
-        was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
-        _check_collisions(bulk, tables, ("staff",) if was_empty else (*FAMILY_TABLES, "staff"))
         if on_progress:
             on_progress(1, steps)
         indexes = _secondary_indexes() if was_empty else []
@@ -277,25 +295,41 @@ def _secondary_indexes() -> list:
     return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
-def _check_collisions(bulk: Bulk, tables: dict[str, pl.DataFrame], names: tuple[str, ...]) -> None:
-    """Ids are global: an id another organization already uses is refused. (A store
-    without families holds no family rows, so only staff can collide there.)"""
-    problems: list[str] = []
-    for name in names:
-        table = schema.metadata.tables[name]
-        key = schema.IMPORT_SPECS[name].key
-        ids = tables[name][key].to_list()
-        for start in range(0, len(ids), 50_000):
-            chunk = ids[start : start + 50_000]
-            taken = [
-                r[0]
-                for r in bulk.rows(select(table.c[key]).where(table.c[key].in_(chunk)).limit(5))
-            ]
-            problems += [f"{name}: {key}: id {i} is already used in the store" for i in taken]
-            if problems:
-                break
-    if problems:
-        raise Conflict("; ".join(problems[:5]))
+def _collisions(bulk: Bulk, name: str, frame: pl.DataFrame, source: Source) -> list[str]:
+    """Ids are global: each row (numbered in `_row`) whose id the store already holds, for
+    another organization, is a problem. (A store without families holds no family rows,
+    so the caller checks only staff there.)"""
+    table = schema.metadata.tables[name]
+    key = schema.IMPORT_SPECS[name].key
+    ids = frame[key].to_list()
+    taken: list[int] = []
+    for start in range(0, len(ids), 50_000):
+        chunk = ids[start : start + 50_000]
+        query = select(table.c[key]).where(table.c[key].in_(chunk)).limit(MAX_PROBLEMS)
+        taken += [r[0] for r in bulk.rows(query)]
+        if len(taken) >= MAX_PROBLEMS:
+            break
+    why = pl.format("id {} is already used in the store", pl.col(key))
+    return source.rows(frame.filter(pl.col(key).is_in(taken)), "_row", key, why)
+
+
+def _staff_logins(bulk: Bulk, staff: pl.DataFrame, source: Source) -> list[str]:
+    """A new staff member whose email is one login with a member the store holds (in
+    another organization: the export's own were removed by `--replace`) would make
+    `--as EMAIL` ambiguous."""
+    st = schema.staff
+    held = pl.DataFrame(
+        bulk.rows(select(st.c.staff_id, st.c.email)),
+        schema={"held_id": pl.Int64, "held_email": pl.String},
+        orient="row",
+    )
+    if held.is_empty() or staff.is_empty():
+        return []
+    held = held.with_columns(normalize_series(held["held_email"]).alias("key"))
+    new = staff.with_columns(normalize_series(staff["email"]).alias("key"))
+    clash = new.join(held, on="key").sort("_row")
+    why = pl.format("the same login as staff member #{} in the store", pl.col("held_id"))
+    return source.rows(clash, "_row", "email", why, value="email")
 
 
 def _remove_org(bulk: Bulk, org_id: int) -> None:

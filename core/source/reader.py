@@ -7,17 +7,23 @@ Everything is typed and checked in bulk; problems come back as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import polars as pl
 
+from famtriage.core.emails import normalize_series
 from famtriage.core.errors import InputError, reason
-from famtriage.core.source.parsing import PARSERS, PROBLEMS
+from famtriage.core.source import formats, workbook
+from famtriage.core.source.origin import (
+    MAX_PROBLEMS,
+    Source,
+    raise_problems,
+    source_of,
+)
+from famtriage.core.source.parsing import INT64_MAX, PARSERS
 from famtriage.core.store import tablespec
-from famtriage.core.store.tablespec import Field
 
-MAX_PROBLEMS = 50
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 REQUIRED_TABLES = tuple(n for n, s in tablespec.IMPORT_SPECS.items() if not s.optional_table)
 REFERENCES = (
@@ -34,43 +40,18 @@ REFERENCES = (
 SINGULAR = {"orgs": "organization", "families": "family", "students": "student"}
 
 
-class ImportProblems(InputError):
-    """Every problem found in an export, one `file:row: column: problem` per line."""
-
-    def __init__(self, problems: list[str], more: int = 0) -> None:
-        self.problems = problems
-        tail = [f"... and {more} more"] if more else []
-        super().__init__("\n".join([*problems, *tail]))
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where one table's rows are: a file, or a sheet of a workbook."""
-
-    table: str
-    path: Path
-    sheet: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
-
-    @property
-    def first_row(self) -> int:
-        """The row number a person sees for the first data row (after a header)."""
-        return 1 if self.path.suffix == ".parquet" else 2
-
-
 def locate(path: Path) -> dict[str, Source]:
-    """Find each table's file; two files for one table is an error, not a guess."""
+    """Find each table's file; two files for one table is an error, not a guess. Sources
+    carry absolute paths: readers expand a leading `~` of a relative one."""
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    folder = Path(os.path.abspath(path))
     if path.is_file():
         if path.suffix.lower() != ".xlsx":
             raise InputError(f"{path}: expected a folder of table files or one .xlsx workbook")
-        return _workbook_sheets(path)
+        return _workbook_sheets(path, folder)
     found: dict[str, Source] = {}
-    for file in sorted(path.iterdir()):
+    for file in sorted(folder.iterdir()):
         table, suffix = file.stem.lower(), file.suffix.lower()
         if suffix not in SUFFIXES or table not in tablespec.IMPORT_SPECS:
             continue
@@ -85,15 +66,12 @@ def locate(path: Path) -> dict[str, Source]:
     return found
 
 
-def _workbook_sheets(path: Path) -> dict[str, Source]:
-    import fastexcel
-
-    try:
-        names = fastexcel.read_excel(str(path)).sheet_names
-    except Exception as exc:
-        raise InputError(f"{path}: not a readable workbook: {reason(exc)}") from exc
+def _workbook_sheets(path: Path, absolute: Path) -> dict[str, Source]:
+    names = workbook.sheet_names(str(absolute))
     found = {
-        n.lower(): Source(n.lower(), path, n) for n in names if n.lower() in tablespec.IMPORT_SPECS
+        n.lower(): Source(n.lower(), absolute, n)
+        for n in names
+        if n.lower() in tablespec.IMPORT_SPECS
     }
     missing = [t for t in REQUIRED_TABLES if t not in found]
     if missing:
@@ -101,156 +79,138 @@ def _workbook_sheets(path: Path) -> dict[str, Source]:
     return found
 
 
-def read_raw(source: Source, wanted: set[str] | None = None) -> pl.DataFrame:
-    """The file's rows as they are: CSV as text, Parquet and XLSX with their own types.
-
-    With `wanted`, only those columns (and the table's required ones) are read."""
-    try:
-        if source.path.suffix.lower() == ".xlsx":
-            return pl.read_excel(source.path, sheet_name=source.sheet)
-        return _scan(source, wanted).collect()
-    except Exception as exc:
-        raise InputError(f"{source.label}: cannot read: {reason(exc)}") from exc
-
-
-def _scan(source: Source, wanted: set[str] | None) -> pl.LazyFrame:
-    if source.path.suffix.lower() == ".csv":
-        header = pl.read_csv(source.path, n_rows=0, infer_schema=False).columns
-        return pl.scan_csv(source.path, infer_schema=False, encoding="utf8-lossy").select(
-            _pick(source, header, wanted)
-        )
-    names = list(pl.read_parquet_schema(source.path))
-    return pl.scan_parquet(source.path).select(_pick(source, names, wanted))
-
-
 def read_raws(
-    sources: dict[str, Source], columns: dict[str, set[str]] | None = None
+    sources: dict[str, Source], columns: dict[str, set[str]] | None, problems: list[str]
 ) -> dict[str, pl.DataFrame]:
-    """Every file at once (polars reads them in parallel); when something fails, file by
-    file, so the error names the file."""
+    """Every file as it is (CSV as text, Parquet and XLSX with their own types), with
+    `columns`, only those columns per table (and the required ones). A file that cannot
+    be read as it is adds its problems and is left out. CSV and Parquet files are read
+    at once (polars reads them in parallel); when that fails, file by file, so the
+    problem names the file."""
     wanted = {n: None if columns is None else columns.get(n, set()) for n in sources}
-    files = [n for n, src in sources.items() if src.path.suffix.lower() != ".xlsx"]
+    scans = {
+        n: formats.scan(src, wanted[n], problems)
+        for n, src in sources.items()
+        if src.suffix != ".xlsx"
+    }
+    ready = {n: scan for n, scan in scans.items() if scan is not None}
     try:
-        read = dict(
-            zip(files, pl.collect_all([_scan(sources[n], wanted[n]) for n in files]), strict=True)
-        )
+        read = dict(zip(ready, pl.collect_all(list(ready.values())), strict=True))
     except Exception:
-        read = {}
-    return {n: read[n] if n in read else read_raw(src, wanted[n]) for n, src in sources.items()}
+        read = {
+            n: frame
+            for n in ready
+            if (frame := _collect(sources[n], ready[n], problems)) is not None
+        }
+    for n, src in sources.items():
+        if (
+            src.suffix == ".xlsx"
+            and (sheet := workbook.read_sheet(src, wanted[n], problems)) is not None
+        ):
+            read[n] = sheet
+    return read
 
 
-def _pick(source: Source, names: list[str], wanted: set[str] | None) -> list[str]:
-    if wanted is None:
-        return names
-    keep = wanted | set(tablespec.IMPORT_SPECS[source.table].required)
-    return [n for n in names if n.strip().lower() in keep]
+def _collect(source: Source, scan: pl.LazyFrame, problems: list[str]) -> pl.DataFrame | None:
+    try:
+        return scan.collect()
+    except Exception as exc:  # the library's own complaint about the file, as one line
+        problems.append(f"{source.label}: cannot read: {reason(exc)}")
+        return None
 
 
 def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.DataFrame:
-    """Parse each column to its kind; every unparsable or missing required value is a problem."""
+    """Parse each column to its kind; every refused or missing required value is a problem."""
     spec = tablespec.IMPORT_SPECS[source.table]
     columns = {c.strip().lower(): c for c in raw.columns}
     absent = [f for f in spec.required if f not in columns]
     if absent:
-        problems.append(f"{source.label}:1: {', '.join(absent)}: required column missing")
+        problems.append(source.at(1, ", ".join(absent), "required column missing"))
         return pl.DataFrame()
-    exprs: list[pl.Expr] = []
-    checks: list[tuple[Field, pl.Expr, pl.Expr | None]] = []
+    values: list[pl.Expr] = []
+    verdicts: list[pl.Expr] = []
     for field in spec.fields:
         if field.name not in columns:
-            exprs.append(pl.lit(None).alias(field.name))
+            values.append(pl.lit(None, _dtype(field.kind)).alias(field.name))
             continue
         col, dtype = pl.col(columns[field.name]), raw.schema[columns[field.name]]
         present = col.is_not_null()
         if dtype == pl.String:
             present = present & col.str.contains(r"\S")
-        if field.kind == "str":
-            # text cannot fail to parse; blank text is no value, in every file format
-            exprs.append(pl.when(present).then(col.cast(pl.String)).alias(field.name))
-            checks.append((field, present, None))
-            continue
-        if field.kind != "money" and dtype == _dtype(field.kind):
-            exprs.append(col.alias(field.name))  # already typed: nothing to parse
-            checks.append((field, present, None))
-            continue
         parsed = PARSERS[field.kind](col, dtype)
-        exprs.append(pl.when(present).then(parsed).alias(field.name))
-        checks.append((field, present, parsed))
-    typed = raw.select(exprs)
-    _collect_problems(source, raw, checks, problems)
-    return typed
+        values.append(pl.when(present).then(parsed.value).alias(field.name))
+        verdicts.append(pl.when(present).then(parsed.problem).alias(f"bad:{field.name}"))
+        if field.required:
+            verdicts.append(
+                pl.when(~present)
+                .then(pl.lit("required value missing"))
+                .alias(f"missing:{field.name}")
+            )
+    typed = raw.select(*values, *verdicts)
+    _collect_problems(source, raw, typed.select(v.meta.output_name() for v in verdicts), problems)
+    return typed.select(f.name for f in spec.fields)
 
 
-def _collect_problems(source: Source, raw: pl.DataFrame, checks: list, problems: list[str]) -> None:
-    if len(problems) >= MAX_PROBLEMS:
+def _collect_problems(
+    source: Source, raw: pl.DataFrame, verdicts: pl.DataFrame, problems: list[str]
+) -> None:
+    if len(problems) >= MAX_PROBLEMS or verdicts.width == 0:
         return
-    flags = raw.select(
-        [
-            (present & parsed.is_null()).alias(f"bad:{field.name}")
-            for field, present, parsed in checks
-            if parsed is not None
-        ]
-        + [
-            (~present).alias(f"missing:{field.name}")
-            for field, present, _ in checks
-            if field.required
-        ]
-    )
-    found = [name for name, hit in flags.select(pl.all().any()).row(0, named=True).items() if hit]
-    flags = flags.select(found).with_row_index("_row")
-    for name in found:
-        kind, column = name.split(":", 1)
-        rows = flags.filter(pl.col(name))["_row"].head(MAX_PROBLEMS).to_list()
-        field = tablespec.IMPORT_SPECS[source.table]
-        what = (
-            "required value missing"
-            if kind == "missing"
-            else PROBLEMS[next(f.kind for f in field.fields if f.name == column)]
-        )
-        for row in rows:
-            value = raw[row, column if column in raw.columns else _orig(raw, column)]
-            shown = f" ({value!r})" if kind == "bad" else ""
-            problems.append(f"{source.label}:{row + source.first_row}: {column}: {what}{shown}")
-
-
-def _orig(raw: pl.DataFrame, name: str) -> str:
-    return next(c for c in raw.columns if c.strip().lower() == name)
+    hit = verdicts.select(pl.all().is_not_null().any()).row(0, named=True)
+    columns = {c.strip().lower(): c for c in raw.columns}
+    rows = pl.concat([raw, verdicts], how="horizontal").with_row_index("_row")
+    for name in (n for n, found in hit.items() if found):
+        kind, field = name.split(":", 1)
+        shown = columns[field] if kind == "bad" else None
+        bad = rows.filter(pl.col(name).is_not_null())
+        problems.extend(source.rows(bad, "_row", field, pl.col(name), value=shown))
 
 
 def read_export(
     path: Path, validate: bool = True, columns: dict[str, set[str]] | None = None
 ) -> dict[str, pl.DataFrame]:
-    """Read and type every table of an export; with `validate`, check ids and references.
+    """Read and type every table of an export; with `validate`, check references too.
 
     `columns` limits what is read per table (a report needs far fewer than an import).
     """
-    sources = locate(Path(path))
-    frames = read_raws(sources, columns)
-    return type_tables({n: (src, frames[n]) for n, src in sources.items()}, validate)
+    return read_located(locate(Path(path)), validate, columns)
+
+
+def read_located(
+    sources: dict[str, Source], validate: bool = True, columns: dict[str, set[str]] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Read and type the tables `locate` found (see `read_export`)."""
+    problems: list[str] = []
+    frames = read_raws(sources, columns, problems)
+    return type_tables({n: (sources[n], f) for n, f in frames.items()}, validate, problems)
 
 
 def type_tables(
-    raw: dict[str, tuple[Source, pl.DataFrame]], validate: bool = True
+    raw: dict[str, tuple[Source, pl.DataFrame]],
+    validate: bool = True,
+    problems: list[str] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Typed, defaulted (and with `validate`, checked) tables from raw frames."""
-    problems: list[str] = []
+    """Typed, defaulted and checked tables from raw frames (`problems`: those already
+    found reading the files). Ids must be unique and payments must sum within int64
+    always (a report would count a family twice, or wrap a total); with `validate`,
+    references must resolve and staff logins be distinct too."""
+    problems = [] if problems is None else problems
     tables = {name: typed_table(src, frame, problems) for name, (src, frame) in raw.items()}
-    _raise(problems)
+    raise_problems(problems)
     tables = _with_defaults(tables)
+    sources = {n: src for n, (src, _) in raw.items()}
+    _check_unique(tables, sources, problems)
+    _check_total(tables["payments"], source_of(sources, "payments"), problems)
     if validate:
-        _check_keys(tables, {n: src for n, (src, _) in raw.items()}, problems)
-        _raise(problems)
+        _check_references(tables, sources, problems)
+        _check_staff_logins(tables["staff"], source_of(sources, "staff"), problems)
+    raise_problems(problems)
     return tables
 
 
 def in_memory(frames: dict[str, pl.DataFrame]) -> dict[str, tuple[Source, pl.DataFrame]]:
     """Frames built in memory (demo data), labelled by table name in any problem."""
     return {n: (Source(n, Path(f"{n}.parquet")), f) for n, f in frames.items()}
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise ImportProblems(problems[:MAX_PROBLEMS], max(0, len(problems) - MAX_PROBLEMS))
 
 
 def _with_defaults(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -276,6 +236,7 @@ _DTYPES: dict[str, pl.DataType] = {
     "datetime": pl.Datetime("us"),
     "money": pl.Int64(),
     "str": pl.String(),
+    "email": pl.String(),
 }
 
 
@@ -283,26 +244,49 @@ def _dtype(kind: str) -> pl.DataType:
     return _DTYPES[kind]
 
 
-def _check_keys(
+def _check_unique(
     tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]
 ) -> None:
     for name, frame in tables.items():
         key = tablespec.IMPORT_SPECS[name].key
-        label = sources[name].label if name in sources else name
-        first = sources[name].first_row if name in sources else 1
         dup = frame.with_row_index("_row").filter(
             pl.col(key).is_duplicated() & pl.col(key).is_not_null()
         )
-        for row, value in dup.select("_row", key).head(MAX_PROBLEMS).iter_rows():
-            problems.append(f"{label}:{row + first}: {key}: duplicate id {value}")
+        why = pl.format("duplicate id {}", pl.col(key))
+        problems.extend(source_of(sources, name).rows(dup, "_row", key, why))
+
+
+def _check_references(
+    tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]
+) -> None:
     for child, column, parent, key in REFERENCES:
         frame = tables[child].with_row_index("_row")
         dangling = frame.filter(
             pl.col(column).is_not_null() & ~pl.col(column).is_in(tables[parent][key].implode())
         )
-        label = sources[child].label if child in sources else child
-        first = sources[child].first_row if child in sources else 1
-        for row, value in dangling.select("_row", column).head(MAX_PROBLEMS).iter_rows():
-            problems.append(
-                f"{label}:{row + first}: {column}: no {SINGULAR[parent]} with id {value}"
-            )
+        why = pl.format(f"no {SINGULAR[parent]} with id {{}}", pl.col(column))
+        problems.extend(source_of(sources, child).rows(dangling, "_row", column, why))
+
+
+def _check_total(payments: pl.DataFrame, source: Source, problems: list[str]) -> None:
+    """Every sum of amounts must fit int64 cents (polars would wrap it, SQLite refuse it):
+    the sum of their sizes is checked, which bounds any family's or organization's total."""
+    running = pl.col("amount").cast(pl.Int128).abs().cum_sum()
+    past = payments.with_row_index("_row").filter(running > INT64_MAX).head(1)
+    limit = f"{INT64_MAX // 100:,}.{INT64_MAX % 100:02d}"
+    why = f"the amounts up to this row add up past ±{limit}, more than a total can hold"
+    problems.extend(source.rows(past, "_row", "amount", why))
+
+
+def _check_staff_logins(staff: pl.DataFrame, source: Source, problems: list[str]) -> None:
+    """Staff log in by email (`--as`), so two staff rows may not be one login."""
+    same = (
+        staff.with_columns(normalize_series(staff["email"]).alias("key"))
+        .with_row_index("_row")
+        .with_columns(first=pl.col("_row").min().over("key"))
+        .filter(pl.col("key").is_not_null() & (pl.col("_row") != pl.col("first")))
+    )
+    why = pl.format(
+        "the same login as row {} after normalization", pl.col("first") + source.first_row
+    )
+    problems.extend(source.rows(same, "_row", "email", why, value="email"))

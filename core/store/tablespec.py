@@ -31,7 +31,7 @@ class Field:
     """One column of an import file: its name, kind and whether it must be present."""
 
     name: str
-    kind: str  # int | str | bool | date | datetime | money
+    kind: str  # int | str | email (text, at most 320 characters) | bool | date | datetime | money
     required: bool = False
 
 
@@ -71,7 +71,7 @@ IMPORT_SPECS: dict[str, TableSpec] = {
                 Field("family_id", "int", True),
                 Field("first_name", "str"),
                 Field("last_name", "str"),
-                Field("email", "str"),
+                Field("email", "email"),
                 Field("phone", "str"),
                 Field("is_primary", "bool", True),
             ),
@@ -137,7 +137,7 @@ IMPORT_SPECS: dict[str, TableSpec] = {
                 Field("staff_id", "int", True),
                 Field("org_id", "int"),
                 Field("name", "str"),
-                Field("email", "str", True),
+                Field("email", "email", True),
                 Field("user_group", "str", True),
             ),
             True,

@@ -138,18 +138,24 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from famtriage.core.source.importer import held_orgs, import_tables
-    from famtriage.core.source.reader import read_export
+    from famtriage.core.source.reader import locate, read_located
 
     ctx = context(args)
     ctx.actor.require("admin")
-    tables = read_export(args.path)
+    sources = locate(args.path)
+    tables = read_located(sources)
     held = held_orgs(ctx.store, tables) if args.replace else {}
     if held and not args.yes:
         names = ", ".join(f"{org} ({name})" for org, name in held.items())
         confirm(f"Replace every family and staff member of organization(s) {names}?")
     with progress("importing") as on_progress:
         summary = import_tables(
-            ctx.store, tables, replace=args.replace, actor=ctx.actor, on_progress=on_progress
+            ctx.store,
+            tables,
+            replace=args.replace,
+            actor=ctx.actor,
+            on_progress=on_progress,
+            sources=sources,
         )
     counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
     print(
