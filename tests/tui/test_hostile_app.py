@@ -14,7 +14,7 @@ from terminal_support import check_terminal, recording
 from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import RadioButton, Static
+from textual.widgets import Static
 
 from famtriage.core.access.context import Context
 from famtriage.core.safe_text import cut_note, without_escaped
@@ -37,7 +37,7 @@ from famtriage.tui.screens.search import SearchScreen
 from famtriage.tui.screens.tasks import TasksScreen
 from famtriage.tui.widgets.text_box import TextBox
 
-SIZE = (120, 40)
+SIZE = (100, 30)
 
 
 def on_screen(app: FamtriageApp) -> str:
@@ -92,9 +92,8 @@ async def test_browse_every_screen(
         await walk("escape", "escape", "escape", "ctrl+p", expect=CommandPalette)
         await walk.type("report")
         await walk("escape", "r", "e", expect=ExportModal)
-        app.screen.query(RadioButton)[2].value = True  # PDF
-        await walk("enter", expect=ReportScreen)  # "Exported" (and any font warning)
-        assert list(tmp_path.glob("*.pdf"))
+        await walk("enter", expect=ReportScreen)  # "Exported" (PDF and XLSX: test_hostile_exports)
+        assert list(tmp_path.glob("*.csv"))
 
 
 async def test_refusals_quote_the_staff_member(hostile_ctx: Context) -> None:

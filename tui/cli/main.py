@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 def _error(error: FamtriageError | str) -> None:
     """One line on stderr, escaped: errors may quote customer data (a line feed in it
     shows as ␊). An import's problems are listed one per line."""
-    from famtriage.core.source.reader import ImportProblems
+    from famtriage.core.source.origin import ImportProblems
 
     message = str(error) or "failed"
     many = isinstance(error, ImportProblems)
