@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
@@ -213,12 +214,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     lines = []
     for h in hits:
         lines.append(
-            f"#{h.family_id}  org {h.org_id}  {h.family_name or '(no name)'}  "
+            f"#{h.family_id}  org {h.org_id}  {display(h.family_name or '(no name)')}  "
             f"[{h.status}, {h.match} match]"
         )
         for g in h.guardians:
             mark = "primary  " if g.is_primary else "secondary"
-            lines.append(f"    {mark}  {g.name or '(no name)'}  <{g.email or ''}>")
+            lines.append(
+                f"    {mark}  {display(g.name or '(no name)')}  <{display(g.email or '')}>"
+            )
     emit("\n".join(lines))
     return EXIT_OK
 
@@ -248,7 +251,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
     for o in orgs:
         lines.append(
-            f"{o.org_id:<4} {o.name[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
+            f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
             f"{o.login_conflicts:>15}  {'yes' if o.ready else 'no'}"
         )
     emit("\n".join(lines))
