@@ -19,7 +19,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.access.views import require_view
 from famtriage.core.errors import FamtriageError, PermissionDenied
 from famtriage.core.report.family import family_detail
-from famtriage.core.safe_text import display
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import TaskHandle, get_task, load_task_report, task_meta
 from famtriage.tui.commands import FamtriageCommands
 from famtriage.tui.guard import ControlGuard
@@ -59,6 +59,8 @@ class FamtriageApp(App[int]):
         """Report tasks started in this session, by id: the ones Tasks can cancel."""
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over SSH every animation is a delay
+        if ctx.actor.acting_for is not None:  # impersonation is never out of sight
+            self.title = f"famtriage · {display(ctx.actor.label, HEADING_LIMIT)}"
         self.guard = ControlGuard()
         """Escapes any control character a screen let through (it should find none)."""
 

@@ -4,7 +4,6 @@ readiness."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from famtriage.core.safe_text import display
@@ -16,6 +15,7 @@ from famtriage.tui.cli.common import (
     context,
     counting,
     emit,
+    note,
     opt,
     progress,
     record_id,
@@ -111,7 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.write_export(
                 demo.synthetic(args.families or 1000, args.seed), args.out, on_progress
             )
-        print(f"wrote a {args.families or 1000}-family export to {args.out}", file=sys.stderr)
+        note(f"wrote a {args.families or 1000}-family export to {args.out}")
         return EXIT_OK
     ctx = context(args)
     demo.require_rebuild(ctx)
@@ -119,10 +119,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         confirm(f"Replace everything in {ctx.store.url}, every organization, with demo data?")
     with progress("building the demo store") as on_progress:
         summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
-    print(
+    note(
         f"demo store ready: {summary.rows['families']} families in "
-        f"{len(summary.orgs)} organization(s) at {ctx.store.url}",
-        file=sys.stderr,
+        f"{len(summary.orgs)} organization(s) at {ctx.store.url}"
     )
     return EXIT_OK
 
@@ -132,7 +131,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from famtriage.core.store.database import Store
 
     target, _ = resolve_db(opt(args, "db"))
-    print(f"famtriage: {Store.connect(target).upgrade()}", file=sys.stderr)
+    note(f"famtriage: {Store.connect(target).upgrade()}")
     return EXIT_OK
 
 
@@ -158,9 +157,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             sources=sources,
         )
     counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
-    print(
-        f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}", file=sys.stderr
-    )
+    note(f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}")
     return EXIT_OK
 
 

@@ -81,8 +81,7 @@ class DashboardScreen(AppScreen):
         actor = self.ctx.actor
         yield Header()
         yield Static(
-            f"Acting as {display(actor.name, HEADING_LIMIT)} "
-            f"<{display(actor.email, HEADING_LIMIT)}> · "
+            f"Acting as {display(actor.label, HEADING_LIMIT)} · "
             f"group {display(actor.user_group, HEADING_LIMIT)}",
             id="actor",
             markup=False,
