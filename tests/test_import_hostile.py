@@ -89,6 +89,11 @@ CSV_CASES = [
         id="bad-byte-in-login",
     ),
     pytest.param(
+        {"families": b"family_id,org_id,family_name\n1,7,Ant\n2,7,\xed\xa0\x80Bee\n"},
+        ["families.csv:3: family_name: not valid UTF-8 ('\ufffd\ufffd\ufffdBee')"],
+        id="surrogate-encoded-as-utf8",
+    ),
+    pytest.param(
         {"guardians": "guardian_id,family_id,email,EMAIL,is_primary\n10,1,a@x.co,b@x.co,1\n"},
         ["guardians.csv:1: email: two columns for one field ('email', 'EMAIL')"],
         id="two-columns-for-email",
@@ -146,6 +151,19 @@ CSV_CASES = [
         ],
         id="record-split-by-a-bare-newline",
     ),
+    pytest.param(
+        {"payments": PAYMENTS + '\n_at\n4"0,1,12.25\n41,1,-3.0\n'},
+        [
+            "payments.csv:3: (row): 1 field(s) where the header has 3",
+            f"payments.csv:4: (row): {UNCLOSED}",
+        ],
+        id="split-header-then-stray-quote-found-by-fuzzing",  # polars 2.1 panicked on it
+    ),
+    pytest.param(
+        {"policies": b""},
+        ["policies.csv:1: (row): the file is empty: no header"],
+        id="empty-file",
+    ),
     # dates every reader of the store can read back
     pytest.param(
         {"families": "family_id,org_id,created_at\n1,7,0000-01-01\n2,7,2020-01-01\n"},
@@ -189,6 +207,22 @@ def test_hostile_csv_is_refused_line_by_line(
 ) -> None:
     folder = write_export(tmp_path / "export", {**MINI, **tables})
     assert refused(sample_db, ["import", str(folder)], capsys) == expected
+
+
+def test_an_id_a_tombstone_can_restore_is_taken(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deleting #1003 keeps its guardian #5003 in the audit entry, to restore on undo: a
+    new guardian with that id would make the undo fail, so the import is refused."""
+    assert main(["--db", str(sample_db), "delete", "1003", "--yes"]) == 0
+    guardians = MINI["guardians"].replace("10,1,", "5003,1,")
+    folder = write_export(tmp_path / "export", {**MINI, "guardians": guardians})
+    capsys.readouterr()
+    assert refused(sample_db, ["import", str(folder)], capsys) == [
+        "guardians.csv:2: guardian_id: id 5003 belongs to a deleted row that audit entry #1 "
+        "can restore"
+    ]
+    assert main(["--db", str(sample_db), "undo", "1", "--yes"]) == 0
 
 
 def test_payments_that_no_total_can_hold(

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from famtriage.core.errors import reason
-from famtriage.core.source.origin import MAX_PROBLEMS, Source, ambiguous_columns
+from famtriage.core.source.origin import MAX_PROBLEMS, UNREADABLE, Source, ambiguous_columns
 from famtriage.core.store import tablespec
 
 _FIELD = r'(?:"(?:[^"]|"")*"|[^",]*)'
@@ -47,7 +47,7 @@ def scan(source: Source, wanted: set[str] | None, problems: list[str]) -> pl.Laz
         if source.suffix == ".csv":
             return _csv(source, wanted, problems)
         return _parquet(source, wanted, problems)
-    except Exception as exc:  # a library's own complaint about the file, as one line
+    except UNREADABLE as exc:
         problems.append(f"{source.label}: cannot read: {reason(exc)}")
         return None
 
@@ -131,7 +131,7 @@ def _well_formed(source: Source, data: Path | bytes, problems: list[str]) -> boo
         blank=pl.col("text") == "",
     ).collect()
     if shape.is_empty():
-        problems.append(f"{source.label}: empty file (no header)")
+        problems.append(source.at(1, "(row)", "the file is empty: no header"))
         return False
     width = shape["fields"][0]
     why = (
@@ -140,7 +140,8 @@ def _well_formed(source: Source, data: Path | bytes, problems: list[str]) -> boo
         .when(~pl.col("well"))
         .then(pl.lit("a quote inside a field, or text after a closing quote"))
         .when(~pl.col("blank") & (pl.col("fields") != width))
-        .then(pl.format("{} field(s) where the header has {}", pl.col("fields"), pl.lit(width)))
+        # concat_str: polars 2.1 panics on pl.format inside this when/then chain
+        .then(pl.concat_str(pl.col("fields"), pl.lit(f" field(s) where the header has {width}")))
     )
     bad = shape.with_row_index("row", offset=1).filter(why.is_not_null())
     problems += [

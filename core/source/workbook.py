@@ -19,7 +19,7 @@ import polars as pl
 
 from famtriage.core.errors import InputError, reason
 from famtriage.core.source.formats import pick
-from famtriage.core.source.origin import MAX_PROBLEMS, Source, ambiguous_columns
+from famtriage.core.source.origin import MAX_PROBLEMS, UNREADABLE, Source, ambiguous_columns
 from famtriage.core.store import tablespec
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def sheet_names(path: str) -> list[str]:
 
     try:
         return list(fastexcel.read_excel(path).sheet_names)
-    except Exception as exc:
+    except UNREADABLE as exc:
         raise InputError(f"{path}: not a readable workbook: {reason(exc)}") from exc
 
 
@@ -75,7 +75,7 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
             name, schema_sample_rows=None, use_columns=list(kinds), dtypes=text or None
         ).to_polars()
         return frame.rename(dict(zip(frame.columns, [header[i] for i in keep], strict=True)))
-    except Exception as exc:  # the library's own complaint about the file, as one line
+    except UNREADABLE as exc:
         problems.append(f"{source.label}: cannot read: {reason(exc)}")
         return None
 
