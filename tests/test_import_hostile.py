@@ -312,9 +312,9 @@ PARQUET_CASES = [
             {"family_id": [[1], [2]], "org_id": [{"o": 7}, {"o": 7}], "family_name": [b"A", b"B"]}
         ),
         [
-            "families.parquet:1: family_id: a column of List(Int64), not of values",
-            "families.parquet:1: org_id: a column of Struct({'o': Int64}), not of values",
-            "families.parquet:1: family_name: a column of Binary, not of values",
+            "families.parquet:1: family_id: a column of List(Int64), a type no field takes",
+            "families.parquet:1: org_id: a column of Struct({'o': Int64}), a type no field takes",
+            "families.parquet:1: family_name: a column of Binary, a type no field takes",
         ],
         id="nested-and-binary-columns",
     ),

@@ -161,7 +161,7 @@ def _parquet(source: Source, wanted: set[str] | None, problems: list[str]) -> pl
         return None
     keep = [names[i] for i in pick(source, names, wanted)]
     unfit = [
-        source.at(1, name.strip().lower(), f"a column of {schema[name]}, not of values")
+        source.at(1, name.strip().lower(), f"a column of {schema[name]}, a type no field takes")
         for name in keep
         if not _accepted(schema[name])
     ]
@@ -170,5 +170,6 @@ def _parquet(source: Source, wanted: set[str] | None, problems: list[str]) -> pl
 
 
 def _accepted(dtype: pl.DataType) -> bool:
-    """Plain values only: a list, struct, binary or other nested column is not a cell."""
+    """Numbers, text, true/false, dates and date-times: a list, struct, binary, time of
+    day or duration column holds nothing a field takes."""
     return dtype.is_numeric() or any(dtype == kind or isinstance(dtype, kind) for kind in _ACCEPTED)

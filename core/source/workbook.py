@@ -9,6 +9,7 @@ openpyxl nothing), and an error (`#N/A`) reads as an empty cell.
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from pathlib import PurePosixPath
@@ -50,6 +51,9 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
     types; None, with problems added, when it cannot be read as it is."""
     import fastexcel
 
+    # it logs "could not determine dtype ..., falling back to string" on stderr for a
+    # column with no values: falling back to text is what is wanted, and stderr is ours
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     try:
         reader = fastexcel.read_excel(str(source.path))
         name = source.sheet or reader.sheet_names[0]
