@@ -80,7 +80,7 @@ CSV_CASES = [
     # text: bytes that are not UTF-8, one field in two columns, what no database stores
     pytest.param(
         {"guardians": b"guardian_id,family_id,first_\xffname,email,is_primary\n10,1,A,a@x.co,1\n"},
-        ["guardians.csv:1: first_\ufffdname: column name is not valid UTF-8"],
+        ["guardians.csv:1: 'first_\ufffdname': column name is not valid UTF-8"],
         id="bad-byte-in-header",
     ),
     pytest.param(
@@ -496,17 +496,21 @@ def test_a_path_is_a_name_not_a_pattern(
 def test_oversized_values_are_refused_or_imported_in_seconds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A 1,000,000-character login is refused (no address is that long), a 10 MB note is
-    imported, both at once; and normalizing a huge address stays linear."""
+    """A 1,000,000-character login is refused (no address is that long), and so is a
+    1,000,000-character column name with a bad byte, each in a short line; a 10 MB note
+    is imported; all in seconds. Normalizing a huge address stays linear."""
     db = tmp_path / "store.db"
     huge = "é" + " " * 1_000_000 + "x@example.com"
     started = time.monotonic()
     assert normalize_email(f" {huge}\u200b ") == huge
-    folder = write_export(
-        tmp_path / "huge", {**MINI, "guardians": GUARDIANS + f"10,1,Ann,{'a' * 999_995}@x.co,1\n"}
-    )
+    login = GUARDIANS + f"10,1,Ann,{'a' * 999_995}@x.co,1\n"
+    name = "n" * 999_999
+    header = f"family_id,org_id,{name}".encode() + b"\xff\n1,7,x\n2,7,y\n"
+    folder = write_export(tmp_path / "huge", {**MINI, "guardians": login, "families": header})
+    many = "(1,000,000 characters)"
     assert refused(db, ["import", str(folder)], capsys) == [
-        f"guardians.csv:2: email: longer than 320 characters ('{'a' * 60}…' (1,000,000 characters))"
+        f"families.csv:1: '{'n' * 60}…' {many}: column name is not valid UTF-8",
+        f"guardians.csv:2: email: longer than 320 characters ('{'a' * 60}…' {many})",
     ]
     note = "n" * 10_000_000
     activity = f"activity_id,family_id,at,detail\n50,1,2022-01-01,{note}\n"

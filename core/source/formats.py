@@ -18,13 +18,19 @@ from pathlib import Path
 import polars as pl
 
 from famtriage.core.errors import reason
-from famtriage.core.source.origin import MAX_PROBLEMS, UNREADABLE, Source, ambiguous_columns
+from famtriage.core.source.origin import (
+    MAX_PROBLEMS,
+    UNREADABLE,
+    Source,
+    ambiguous_columns,
+    shown,
+)
 from famtriage.core.store import tablespec
 
 _FIELD = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _WELL_QUOTED = rf"^{_FIELD}(?:,{_FIELD})*$"
 _QUOTED = r'"(?:[^"]|"")*"'
-BAD_BYTE = "\ufffd"
+_BAD_BYTE = "\ufffd"
 _CHUNK = 1 << 20
 
 _ACCEPTED = (
@@ -40,9 +46,9 @@ _ACCEPTED = (
 
 
 def scan(source: Source, wanted: set[str] | None, problems: list[str]) -> pl.LazyFrame | None:
-    """The file's columns (all, or the `wanted` ones and the table's required ones), CSV
-    as text and Parquet with its own types; None, with problems added, when the file
-    cannot be read as it is."""
+    """The file's columns for the table's fields (or only the `wanted` ones and the
+    required ones), CSV as text and Parquet with its own types; None, with problems
+    added, when the file cannot be read as it is."""
     try:
         if source.suffix == ".csv":
             return _csv(source, wanted, problems)
@@ -96,12 +102,14 @@ def _is_utf8(path: Path) -> bool:
 
 def _bad_bytes(source: Source, header: list[str], frame: pl.DataFrame) -> list[str]:
     """Each cell (and header name) that held bytes which are not UTF-8 (shown as �)."""
-    out = [
-        source.at(1, name, "column name is not valid UTF-8") for name in header if BAD_BYTE in name
+    out = [  # a header name as a quoted value: it may be long, or hold control characters
+        source.at(1, shown(name), "column name is not valid UTF-8")
+        for name in header
+        if _BAD_BYTE in name
     ]
     rows = frame.with_row_index("_row")
     for position, name in zip(frame.columns, header, strict=True):
-        bad = rows.filter(pl.col(position).str.contains(BAD_BYTE, literal=True))
+        bad = rows.filter(pl.col(position).str.contains(_BAD_BYTE, literal=True))
         out += source.rows(bad, "_row", name, "not valid UTF-8", value=position)
     return out
 

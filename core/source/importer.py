@@ -178,7 +178,7 @@ def _restorable(bulk: Bulk, replaced: set[int]) -> dict[str, dict[int, int]]:
             continue
         for change in json.loads(payload or "{}").get("changes", []):
             table = change["table"]
-            if change["after"] is None and table in schema.IMPORT_SPECS:
+            if change["after"] is None and table in FAMILY_TABLES:
                 key = change["before"][schema.IMPORT_SPECS[table].key]
                 held.setdefault(table, {})[int(key)] = audit_id
     return held

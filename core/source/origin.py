@@ -109,7 +109,7 @@ def ambiguous_columns(source: Source, header: list[str]) -> list[str]:
         if key in fields:
             seen.setdefault(key, []).append(name)
     return [
-        source.at(1, key, f"two columns for one field ({', '.join(map(repr, names))})")
+        source.at(1, key, f"two columns for one field ({', '.join(map(shown, names))})")
         for key, names in seen.items()
         if len(names) > 1
     ]
