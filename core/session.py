@@ -21,4 +21,7 @@ def open_store(db: str | None, on_progress: Callable[[int, int], None] | None = 
 
 
 def open_context(db: str | None, as_email: str | None, org: int | None) -> Context:
-    return Context.open(open_store(db), as_email or os.environ.get("FAMTRIAGE_USER"), org)
+    """The session every entry point works in. `--as` wins over FAMTRIAGE_USER; an empty
+    `--as ""` names nobody and is refused (an empty variable counts as unset)."""
+    named = as_email if as_email is not None else os.environ.get("FAMTRIAGE_USER") or None
+    return Context.open(open_store(db), named, org)

@@ -10,6 +10,7 @@ its record says "done", so a cancelled or crashed task never leaves a partial re
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,14 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from famtriage.core.errors import Cancelled, Conflict, NotFound
 from famtriage.core.exports.frame import ExportMeta
-from famtriage.core.files import private_target, write_private
+from famtriage.core.files import PrivateFolder
 from famtriage.core.formatting import iso
 from famtriage.core.report.fam12 import Report
 from famtriage.core.store.config import data_dir
@@ -102,45 +102,52 @@ class TaskRecord:
         )
 
 
-def tasks_dir() -> Path:
-    path = data_dir() / "tasks"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
+def tasks_dir() -> PrivateFolder:
+    """The folder of stored tasks, in the user data dir: refused, with the path and why,
+    unless it is the user's own and no one else may write to it (a result planted there
+    would be shown as a report)."""
+    return PrivateFolder.open(data_dir() / "tasks")
 
 
-def _prune(root: Path) -> None:
+def _task_ids(root: PrivateFolder) -> list[int]:
+    return [int(name) for name in root.names() if name.isdigit()]
+
+
+def _prune(root: PrivateFolder) -> None:
     """Keep the newest KEEP tasks: a cron job running `report` must not fill the disk."""
-    ids = sorted((int(p.name) for p in root.iterdir() if p.name.isdigit()), reverse=True)
-    for task_id in ids[KEEP:]:
-        shutil.rmtree(root / str(task_id), ignore_errors=True)
+    for task_id in sorted(_task_ids(root), reverse=True)[KEEP:]:
+        shutil.rmtree(root.path / str(task_id), ignore_errors=True)
 
 
-def _new_task_dir() -> tuple[int, Path]:
-    """The next free task id and its private directory (safe across processes)."""
+def _new_task_dir() -> int:
+    """The next free task id, its private folder made (safe across processes)."""
     root = tasks_dir()
     _prune(root)
-    task_id = max((int(p.name) for p in root.iterdir() if p.name.isdigit()), default=0) + 1
+    task_id = max(_task_ids(root), default=0) + 1
     while True:
-        folder = root / str(task_id)
         try:
-            folder.mkdir(mode=0o700)
+            (root.path / str(task_id)).mkdir(mode=0o700)
         except FileExistsError:
             task_id += 1
             continue
-        return task_id, folder
+        return task_id
+
+
+def _task_folder(task_id: int) -> PrivateFolder:
+    return tasks_dir().folder(str(task_id))
 
 
 def _save_record(record: TaskRecord) -> None:
-    path = tasks_dir() / str(record.task_id) / "task.json"
-    write_private(path, json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8"))
+    data = json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8")
+    _task_folder(record.task_id).write("task.json", data)
 
 
 def _save_frames(task_id: int, report: Report) -> None:
-    folder = tasks_dir() / str(task_id)
+    folder = _task_folder(task_id)
     for name in _FRAMES:
-        with private_target(folder / f"{name}.parquet") as tmp:
-            getattr(report, name).write_parquet(tmp, compression="lz4")
+        buffer = io.BytesIO()
+        getattr(report, name).write_parquet(buffer, compression="lz4")
+        folder.write(f"{name}.parquet", buffer.getvalue())
 
 
 def _begin(
@@ -150,7 +157,7 @@ def _begin(
     started_at: datetime | None = None,
     store: str | None = None,
 ) -> TaskRecord:
-    task_id, _ = _new_task_dir()
+    task_id = _new_task_dir()
     record = TaskRecord(
         task_id=task_id,
         kind=KIND_REPORT,
@@ -193,9 +200,13 @@ def record_report(
     duration_s: float,
     store: str | None = None,
 ) -> TaskRecord:
-    """Store a report computed elsewhere (the CLI's `report`) as a finished task."""
+    """Store a report computed elsewhere (the CLI's `report`) as a finished task; a file
+    that cannot be written is a `Conflict` naming it."""
     started = datetime.fromtimestamp(time.time() - duration_s).astimezone()
-    return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
+    try:
+        return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
+    except OSError as exc:
+        raise Conflict(f"{exc.filename}: cannot write: {exc.strerror}") from exc
 
 
 class TaskHandle:
@@ -320,28 +331,53 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def _read_record(folder: Path) -> TaskRecord | None:
+def _read_record(root: PrivateFolder, task_id: int) -> TaskRecord | None:
     try:
-        record = TaskRecord.from_json(json.loads((folder / "task.json").read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+        folder = root.folder(str(task_id))
+        record = TaskRecord.from_json(json.loads(folder.read("task.json").decode("utf-8")))
+    except (Conflict, OSError, ValueError, KeyError, TypeError):
         return None
     if record.state == "running" and not _alive(record.pid):
         return replace(record, state="interrupted")
     return record
 
 
-def list_tasks() -> list[TaskRecord]:
-    """Every stored task, newest first (a running task whose process died: interrupted)."""
-    folders = [p for p in tasks_dir().iterdir() if p.name.isdigit()]
-    records = [r for r in map(_read_record, folders) if r is not None]
+def _stored_records() -> list[TaskRecord]:
+    """Every stored task of this OS user, newest first (a running task whose process
+    died: interrupted), whatever store it ran on."""
+    root = tasks_dir()
+    records = [r for r in (_read_record(root, i) for i in _task_ids(root)) if r is not None]
     return sorted(records, key=lambda r: r.task_id, reverse=True)
 
 
-def get_task(task_id: int) -> TaskRecord:
-    record = _read_record(tasks_dir() / str(task_id))
-    if record is None:
-        raise NotFound(f"no task with id {task_id}")
-    return record
+def _in_view(ctx: Context, record: TaskRecord) -> TaskRecord | None:
+    """`record` as this session may see it: run on this store (tasks live in the OS
+    user's data dir, shared by every store that user opens) and narrowed to the
+    organizations in view; None when it holds none of them."""
+    if record.store != ctx.store.store_id():
+        return None
+    orgs = tuple(o for o in record.org_ids if o in ctx.orgs)
+    if not orgs:
+        return None
+    names = {o: n for o, n in record.org_names.items() if o in orgs}
+    return replace(record, org_ids=orgs, org_names=names)
+
+
+def list_tasks(ctx: Context) -> list[TaskRecord]:
+    """The stored report tasks this session may see (needs reports.fam12), newest first,
+    each narrowed to the organizations in view."""
+    ctx.actor.require("reports.fam12")
+    return [r for r in map(lambda rec: _in_view(ctx, rec), _stored_records()) if r is not None]
+
+
+def get_task(ctx: Context, task_id: int) -> TaskRecord:
+    """One task as `list_tasks` shows it; another store's or organization's is unknown."""
+    ctx.actor.require("reports.fam12")
+    record = _read_record(tasks_dir(), task_id)
+    seen = _in_view(ctx, record) if record is not None else None
+    if seen is None:
+        raise NotFound(f"no task with id {task_id} on this store")
+    return seen
 
 
 def task_meta(record: TaskRecord) -> ExportMeta:
@@ -349,24 +385,21 @@ def task_meta(record: TaskRecord) -> ExportMeta:
     return ExportMeta(record.org_names, record.staff)
 
 
-def load_task_report(task_id: int) -> Report:
-    """Reopen a finished task's report exactly as it was computed."""
-    record = get_task(task_id)
+def load_task_report(ctx: Context, task_id: int) -> Report:
+    """Reopen a finished task's report exactly as it was computed, holding only the
+    organizations in view (a task over several shows an organization's member their
+    own rows)."""
+    record = get_task(ctx, task_id)
     if record.state != "done":
         raise Conflict(f"task {task_id} is {record.state}; it has no result to open")
-    folder = tasks_dir() / str(task_id)
+    folder = _task_folder(task_id)
+    mine = pl.col("org_id").is_in(list(record.org_ids))
     try:
-        frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
-    except OSError as exc:
+        frames = {
+            name: pl.read_parquet(folder.read(f"{name}.parquet")).filter(mine) for name in _FRAMES
+        }
+    except (OSError, pl.exceptions.PolarsError) as exc:
         raise Conflict(f"task {task_id}: its stored result is missing or damaged") from exc
     return Report(
         generated_at=record.generated_at or record.started_at, scope=record.scope, **frames
     )
-
-
-def visible_tasks(ctx: Context, tasks: list[TaskRecord]) -> list[TaskRecord]:
-    """The stored report tasks this session may list and open: those run on this store
-    (tasks live in the OS user's data dir, shared by every store that user opens) whose
-    organizations are all in view here."""
-    store = ctx.store.store_id()
-    return [t for t in tasks if t.store == store and t.org_ids and set(t.org_ids) <= set(ctx.orgs)]

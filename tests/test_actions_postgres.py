@@ -35,3 +35,32 @@ def test_two_processes_merging_on_postgres(pg_store: Store) -> None:  # noqa: F8
     outcomes = race_merges(url)
     assert [o[0] for o in outcomes] == ["ok", "refused"]
     assert [e.action for e in audit_entries(Context.open(pg_store))] == ["merge"]
+
+
+def test_two_undos_of_one_entry_race_and_the_loser_hears_why(pg_store: Store) -> None:  # noqa: F811
+    import threading
+
+    from famtriage.core.actions.family_edits import delete
+    from famtriage.core.errors import Conflict
+
+    import_export(pg_store, config.SAMPLE_DATA)
+    ctx = Context.open(pg_store)
+    done = delete(ctx, 1003)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def undo_it() -> None:
+        start.wait()
+        try:
+            undo(Context.open(pg_store), done.audit_id)
+            outcomes.append("ok")
+        except Conflict as refused:
+            outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=undo_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes)[0].startswith(f"#{done.audit_id} was already undone by #")
+    assert sorted(outcomes)[1] == "ok"

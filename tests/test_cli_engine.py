@@ -71,7 +71,7 @@ def test_search_partial_wildcards_are_literal(sample_db: Path, capsys) -> None:
     [
         (["family", "99"], 2, "no family with id 99"),
         (["--as", "desk@riverside.test", "report"], 1, "lacks the permission 'reports.fam12'"),
-        (["--as", "nobody@x.test", "report"], 2, "no staff member"),
+        (["--as", "nobody@x.test", "report"], 1, "no staff member has the email"),
         (["--org", "9", "report"], 2, "no organization with id 9"),
         (["--as", "owner@riverside.test", "--org", "2", "plan"], 1, "does not belong"),
         (["--as", "owner@riverside.test", "family", "2001"], 2, "no family with id 2001"),

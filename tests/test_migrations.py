@@ -11,9 +11,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
+from trust_support import answers, groups, truth
 
 from famtriage.core.errors import Conflict
-from famtriage.core.store import schema, upgrade
+from famtriage.core.store import schema, triggers, upgrade
 from famtriage.core.store.database import Store
 from famtriage.tui.cli.main import main
 
@@ -59,14 +60,71 @@ def test_the_fixture_store_upgrades_on_open_and_keeps_every_row(tmp_path: Path) 
         )
         assert conn.execute(select(func.sum(schema.payments.c.amount_cents))).scalar() > 0
     assert _counts(path) == before
-    backups = sorted(tmp_path.glob("old.db.schema-*.bak"))
-    if upgrade.HEAD == upgrade.LEGACY:
-        assert backups == [] and store.notices == []
-    else:
-        (backup,) = backups
-        assert backup.stat().st_mode & 0o777 == 0o600
-        assert _counts(backup) == before
-        assert str(backup) in store.notices[0]
+    (backup,) = sorted(tmp_path.glob("old.db.schema-*.bak"))
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert _counts(backup) == before
+    assert _triggers(backup) == []  # the store as it was, before revision 0003
+    assert str(backup) in store.notices[0]
+
+
+def _triggers(path: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _meta(path: Path) -> dict[str, str]:
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        conn.close()
+
+
+def test_revision_0003_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: Path) -> None:
+    old = _legacy_store(tmp_path)
+    Store.open(old).engine.dispose()
+    Store.open(tmp_path / "new.db").engine.dispose()
+    found = _triggers(old)
+    assert found == _triggers(tmp_path / "new.db")
+    assert {table for _, table, _ in found} == set(triggers.TRACKED)
+    assert len(found) == len(triggers.TRACKED) * len(triggers.OPERATIONS)
+
+
+def test_after_revision_0003_foreign_writes_move_the_epoch_and_own_ones_record_it(
+    tmp_path: Path, capsys
+) -> None:
+    path = _legacy_store(tmp_path)
+    db = str(path)
+    assert main(["--db", db, "upgrade"]) == 0
+    assert "the store as it was is saved at" in capsys.readouterr().err
+    first = answers(capsys, db)
+    meta = _meta(path)
+    assert meta["rebuilt_at"] == meta["generation"] and len(meta["epoch"]) == 32
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO guardians VALUES (99101, 1010, 'Jane', 'Doe', 'jane.doe@example.com', "
+        "'jane.doe@example.com', NULL, TRUE)"
+    )
+    conn.commit()
+    conn.close()
+    foreign = _meta(path)
+    assert foreign["epoch"] != meta["epoch"] and foreign["generation"] == meta["generation"]
+    got = answers(capsys, db)
+    assert 1010 in groups(got)["jane.doe@example.com"]
+    assert 1010 not in groups(first)["jane.doe@example.com"]
+    assert main(["--db", db, "change-email", "5005", "tom.b@mail.com", "--yes"]) == 0
+    mine = _meta(path)
+    assert int(mine["generation"]) == int(meta["generation"]) + 1
+    assert mine["rebuilt_at"] == mine["generation"]  # a foreign write came before it
+    assert main(["--db", db, "change-email", "5004", "tom.b2@mail.com", "--yes"]) == 0
+    assert _meta(path)["rebuilt_at"] == mine["generation"]  # nothing foreign since
+    capsys.readouterr()
+    assert answers(capsys, db) == truth(capsys, db, path.with_name(path.name + ".snapshot"))
 
 
 def test_an_upgraded_store_matches_todays_tables(tmp_path: Path) -> None:

@@ -89,7 +89,6 @@ def test_snapshot_patches_after_a_write(store: Store, ctx: Context) -> None:
 def test_snapshot_of_another_store_is_never_trusted(tmp_path: Path, sample_db: Path) -> None:
     target = tmp_path / "other.db"
     store = Store.open(target)
-    store.reset()
     folder = snapshot.cache_dir(store)
     folder.mkdir()
     snapshot.load(Store.open(sample_db))

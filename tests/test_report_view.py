@@ -11,7 +11,7 @@ from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.view import filter_groups, group_families, group_row, sort_groups
-from famtriage.core.tasks import TaskRecord, visible_tasks
+from famtriage.core.tasks import TaskRecord, _in_view
 
 
 def test_filter_matches_email_action_or_family_id(ctx: Context) -> None:
@@ -73,5 +73,8 @@ def test_only_tasks_of_this_store_and_organizations_in_view(store) -> None:
         task(3, (1,), "another store"),
         task(4, (), here),
     ]
-    assert visible_tasks(owner, tasks) == tasks[:1]
-    assert visible_tasks(Context.open(store), tasks) == tasks[:2]
+    seen = [_in_view(owner, t) for t in tasks]
+    assert seen[0] == tasks[0] and seen[2] is None and seen[3] is None
+    assert seen[1] is not None and seen[1].org_ids == (1,)  # org 2's rows stay hidden
+    admin = Context.open(store)
+    assert [_in_view(admin, t) for t in tasks] == [tasks[0], tasks[1], None, None]

@@ -14,6 +14,7 @@ from pdf_support import installed_fonts
 from famtriage.core.access.context import Context
 from famtriage.core.errors import Conflict, NotFound, PermissionDenied
 from famtriage.core.report.current import report_for_context
+from famtriage.core.store.database import Store
 from famtriage.core.tasks import (
     get_task,
     list_tasks,
@@ -38,7 +39,7 @@ def test_task_reports_progress_and_stores_a_private_result(ctx: Context) -> None
     assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert record.staff == "admin@famtriage.test" and record.org_ids == (1, 2)
     assert record.duration_s is not None and record.finished_at is not None
-    folder = tasks_dir() / str(record.task_id)
+    folder = tasks_dir().path / str(record.task_id)
     assert _mode(folder) == 0o700
     assert all(_mode(f) == 0o600 for f in folder.iterdir())
     assert sorted(f.name for f in folder.iterdir()) == [
@@ -51,13 +52,13 @@ def test_task_reports_progress_and_stores_a_private_result(ctx: Context) -> None
 
 def test_stored_task_reopens_with_the_same_groups(ctx: Context) -> None:
     record = start_report_task(ctx, "all-logins").wait(30)
-    stored = load_task_report(record.task_id)
+    stored = load_task_report(ctx, record.task_id)
     fresh = report_for_context(ctx, "all-logins")
     assert stored.scope == "all-logins"
     assert stored.groups.equals(fresh.groups)
     assert stored.families.equals(fresh.families)
     assert stored.generated_at == record.generated_at
-    assert [t.task_id for t in list_tasks()] == [record.task_id]
+    assert [t.task_id for t in list_tasks(ctx)] == [record.task_id]
 
 
 def test_cancelled_task_leaves_no_result(ctx: Context) -> None:
@@ -72,23 +73,25 @@ def test_cancelled_task_leaves_no_result(ctx: Context) -> None:
     gate.set()
     record = handle.wait(30)
     assert record.state == "cancelled" and record.progress < 1
-    folder = tasks_dir() / str(record.task_id)
+    folder = tasks_dir().path / str(record.task_id)
     assert [f.name for f in folder.iterdir()] == ["task.json"]
-    assert get_task(record.task_id).state == "cancelled"
+    assert get_task(ctx, record.task_id).state == "cancelled"
     with pytest.raises(Conflict, match="cancelled"):
-        load_task_report(record.task_id)
+        load_task_report(ctx, record.task_id)
 
 
 def test_task_needs_the_report_permission(store) -> None:
     desk = Context.open(store, "desk@riverside.test")
     with pytest.raises(PermissionDenied, match=r"reports\.fam12"):
         start_report_task(desk)
-    assert list_tasks() == []
+    with pytest.raises(PermissionDenied, match=r"reports\.fam12"):
+        list_tasks(desk)
+    assert list_tasks(Context.open(store)) == []
 
 
-def test_unknown_task_is_not_found() -> None:
+def test_unknown_task_is_not_found(ctx: Context) -> None:
     with pytest.raises(NotFound):
-        load_task_report(42)
+        load_task_report(ctx, 42)
 
 
 def test_cli_report_is_recorded_and_listed(sample_db: Path, capsys) -> None:
@@ -99,20 +102,27 @@ def test_cli_report_is_recorded_and_listed(sample_db: Path, capsys) -> None:
     assert len(tasks) == 1 and set(tasks[0]) >= TASK_KEYS
     assert (tasks[0]["kind"], tasks[0]["state"], tasks[0]["progress"]) == ("report", "done", 1.0)
     assert tasks[0]["staff"] == "admin@famtriage.test"
-    assert load_task_report(tasks[0]["task_id"]).group_count == groups
+    ctx = Context.open(Store.open(sample_db))
+    assert load_task_report(ctx, tasks[0]["task_id"]).group_count == groups
     assert main(["--db", str(sample_db), "tasks"]) == 0
     assert "done" in capsys.readouterr().out
 
 
 def test_cli_tasks_export(sample_db: Path, tmp_path: Path, capsys) -> None:
-    assert main(["--db", str(sample_db), "report"]) == 0
-    task_id = list_tasks()[0].task_id
+    db = ["--db", str(sample_db)]
+    assert main([*db, "report"]) == 0
+    task_id = list_tasks(Context.open(Store.open(sample_db)))[0].task_id
     out = tmp_path / "t.xlsx"
-    assert main(["tasks", "export", str(task_id), "--format", "xlsx", "-o", str(out)]) == 0
+    other = ["--db", str(tmp_path / "other.db")]
+    assert main([*other, "tasks", "export", str(task_id), "--format", "csv", "-o", str(out)]) == 2
+    assert f"no task with id {task_id} on this store" in capsys.readouterr().err
+    assert main([*db, "tasks", "export", str(task_id), "--format", "xlsx", "-o", str(out)]) == 0
     summary = dict(openpyxl.load_workbook(out)["Summary"].iter_rows(min_row=3, values_only=True))
     assert summary["Run by"] == "admin@famtriage.test"
     assert _mode(out) == 0o600
-    assert main(["tasks", "export", "999", "--format", "csv", "-o", str(tmp_path / "x.csv")]) == 2
+    assert (
+        main([*db, "tasks", "export", "999", "--format", "csv", "-o", str(tmp_path / "x.csv")]) == 2
+    )
     assert "no task with id 999" in capsys.readouterr().err
 
 
@@ -133,7 +143,7 @@ def test_cli_report_refuses_bad_output(sample_db, tmp_path, capsys, argv, code, 
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert (tmp_path / "exists.csv").read_text() == "keep me"
-    assert list_tasks() == []
+    assert list_tasks(Context.open(Store.open(sample_db))) == []
 
 
 def test_cli_report_formats_to_files(sample_db: Path, tmp_path: Path, capsys) -> None:

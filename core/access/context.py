@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from famtriage.core.access.permissions import Actor, resolve_actor
+from famtriage.core.access.identity import Identity, acting_actor
+from famtriage.core.access.permissions import Actor
 from famtriage.core.store import schema
 from famtriage.core.store.database import Store
 
@@ -20,15 +21,27 @@ class Context:
     store: Store
     actor: Actor
     orgs: tuple[int, ...]
+    identity: Identity | None = None
+    """Who is at the keyboard and how famtriage knows (None: a session built by code
+    that established the actor itself, e.g. a test)."""
 
     @classmethod
     def open(cls, store: Store, as_email: str | None = None, org: int | None = None) -> Context:
-        actor = resolve_actor(store, as_email)
+        """The session of whoever runs famtriage (`identity.establish`), or of the member a
+        global Admin impersonates with `--as`."""
+        actor, identity = acting_actor(store, as_email)
+        return cls.acting(store, actor, org, identity)
+
+    @classmethod
+    def acting(
+        cls, store: Store, actor: Actor, org: int | None = None, identity: Identity | None = None
+    ) -> Context:
+        """A session for an actor already established (by `open`, or `member`)."""
         with store.engine.connect() as conn:
             all_orgs = list(
                 conn.execute(select(schema.orgs.c.org_id).order_by(schema.orgs.c.org_id)).scalars()
             )
-        return cls(store, actor, tuple(actor.visible_orgs(all_orgs, org)))
+        return cls(store, actor, tuple(actor.visible_orgs(all_orgs, org)), identity)
 
     def org_names(self) -> dict[int, str]:
         with self.store.engine.connect() as conn:

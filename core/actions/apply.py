@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions.audit import ActionResult
 from famtriage.core.actions.family_edits import delete_in
 from famtriage.core.actions.merge import MergeRequest, merge_in
 from famtriage.core.actions.preconditions import STALE
-from famtriage.core.errors import Conflict, InputError
+from famtriage.core.errors import Conflict, FamtriageError, InputError, reason
 from famtriage.core.report.current import report_for_context
 from famtriage.core.store import schema
 
@@ -40,6 +41,9 @@ class ApplyResult:
     applied: tuple[GroupOutcome, ...]
     skipped: tuple[GroupOutcome, ...]
     cancelled: bool
+    stopped: str | None = None
+    """Why the run ended early (a full disk, a lost connection): the groups in `applied`
+    are committed, the rest untouched."""
 
     @property
     def actions(self) -> int:
@@ -80,7 +84,11 @@ def apply_plan(
     for done, group in enumerate(groups):
         if is_cancelled is not None and is_cancelled():
             return ApplyResult(tuple(applied), tuple(skipped), True)
-        outcome = _apply_group(ctx, group, only)
+        try:
+            outcome = _apply_group(ctx, group, only)
+        except (FamtriageError, SQLAlchemyError, OSError) as exc:
+            why = f"group {group.email} (org {group.org_id}): {reason(exc)}"
+            return ApplyResult(tuple(applied), tuple(skipped), False, stopped=why)
         (skipped if outcome.skipped else applied).append(outcome)
         if on_progress is not None:
             on_progress(done + 1, len(groups))

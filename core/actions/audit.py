@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, select, update
 
 from famtriage.core.access.context import Context
 from famtriage.core.errors import NotFound
 from famtriage.core.store import schema
+from famtriage.core.store.audit_log import write_entry
 from famtriage.core.store.journal import Journal, Key, RowChange
 
 
@@ -53,6 +54,9 @@ class StoredEntry:
     changes: tuple[RowChange, ...]
     keys: frozenset[Key]
     purged_by: int | None
+    login_holders: dict[str, list[int]] | None = None
+    """Guardians that held the logins it changed, outside it, when it ran (None: an
+    entry written before famtriage recorded them)."""
 
 
 def now() -> datetime:
@@ -73,21 +77,53 @@ def record(
     touched as changed (so the report snapshot patches itself)."""
     changes = journal.changes if journal is not None else []
     payload = {"changes": [c.to_json() for c in changes], **extra}
-    audit_id = conn.execute(
-        insert(schema.audit_log)
-        .values(
-            at=now(),
-            staff_id=ctx.actor.staff_id,
-            action=action,
-            org_id=org_id,
-            summary=summary,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-        )
-        .returning(schema.audit_log.c.audit_id)
-    ).scalar_one()
+    if org_id is not None and changes:
+        payload["login_holders"] = login_holders(conn, org_id, changes)
+    audit_id = write_entry(
+        conn,
+        at=now(),
+        staff_id=ctx.actor.staff_id,
+        action=action,
+        org_id=org_id,
+        summary=summary,
+        payload=payload,
+        acting_for=ctx.actor.acting_for,
+    )
     families = journal.family_ids() if journal is not None else set()
     ctx.store.touch(conn, families | set(extra.get("families", ())))
     return ActionResult(int(audit_id), action, summary)
+
+
+def _logins_before(changes: list[RowChange] | tuple[RowChange, ...]) -> set[str]:
+    """Logins an undo of `changes` would give back to a guardian."""
+    return {
+        c.before["email_norm"]
+        for c in changes
+        if c.table == "guardians" and c.before is not None and c.before.get("email_norm")
+    }
+
+
+def login_holders(
+    conn: Connection, org_id: int, changes: list[RowChange] | tuple[RowChange, ...]
+) -> dict[str, list[int]]:
+    """Which guardians outside `changes` hold each login an undo would give back, now:
+    recorded with an action, so its undo can tell a login taken since (refused) from
+    one that was shared already (restored as it was)."""
+    keys = _logins_before(changes)
+    if not keys:
+        return {}
+    own = {int(c.key[1][0]) for c in changes if c.table == "guardians"}
+    g, f = schema.guardians, schema.families
+    rows = conn.execute(
+        select(g.c.email_norm, g.c.guardian_id)
+        .join(f, f.c.family_id == g.c.family_id)
+        .where(f.c.org_id == org_id, g.c.email_norm.in_(sorted(keys)))
+    ).all()
+    holders: dict[str, list[int]] = {key: [] for key in sorted(keys)}
+    for row in rows:
+        if row.guardian_id not in own:
+            holders[row.email_norm].append(int(row.guardian_id))
+    return holders
 
 
 def load(conn: Connection, audit_id: int) -> StoredEntry:
@@ -112,6 +148,7 @@ def _stored(row: Row[Any]) -> StoredEntry:
         changes,
         keys,
         payload.get("purged_by"),
+        payload.get("login_holders"),
     )
 
 
@@ -142,11 +179,12 @@ def replace_payload(conn: Connection, audit_id: int, payload: dict[str, Any]) ->
 
 def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
     """Who did what, newest first, in the organizations the acting staff member sees
-    (entries about no organization, such as grants, only for admins)."""
+    (entries about no organization, such as grants and rebuilds, only for staff of no
+    organization)."""
     ctx.actor.require("families.view")
     a, s = schema.audit_log, schema.staff
     visible: ColumnElement[bool] = a.c.org_id.in_(ctx.orgs)
-    if ctx.actor.can("admin"):
+    if ctx.actor.is_global:
         visible = visible | a.c.org_id.is_(None)
     query = (
         select(a, s.c.name, s.c.email)
@@ -162,7 +200,7 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
             r.audit_id,
             r.at,
             r.staff_id,
-            r.name or r.email or "Local user",
+            _who(r.name or r.email or "Local user", r.acting_for),
             r.action,
             r.org_id,
             r.summary or "",
@@ -171,6 +209,10 @@ def audit_entries(ctx: Context, limit: int | None = None) -> list[AuditEntry]:
         )
         for r in rows
     ]
+
+
+def _who(staff: str, acting_for: str | None) -> str:
+    return staff if acting_for is None else f"{acting_for} acting as {staff}"
 
 
 def audit_document(entries: list[AuditEntry]) -> dict[str, Any]:

@@ -26,7 +26,9 @@ class OrgReadiness:
 
 
 def readiness(ctx: Context) -> list[OrgReadiness]:
-    """FAM-12 groups left (primary emails) and login conflicts (any guardian) per org."""
+    """FAM-12 groups left (primary emails) and login conflicts (any guardian) per org
+    (needs reports.fam12: it counts what the report lists)."""
+    ctx.actor.require("reports.fam12")
     snap = snapshot.load(ctx.store)
     primary = build_report(snap.candidates, snap.stats, "primary", list(ctx.orgs), narrowed=True)
     logins = build_report(snap.candidates, snap.stats, "all-logins", list(ctx.orgs), narrowed=True)

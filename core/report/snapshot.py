@@ -2,18 +2,27 @@
 
 The snapshot holds, as Parquet files beside the store: every login (`logins`), the slice
 of them that can be in a FAM-12 group (`candidates`, see `report.narrow`), and the
-history counts of every family (`stats`), stamped with the store's identity and the
-generation they reflect. When the store has moved on, the snapshot patches only the
-families that the newer writes touched (recorded by `Store.touch`); an import hands it
-the frames it wrote; anything else rebuilds it.
+history counts of every family (`stats`), stamped with the store's identity, generation
+and epoch (`Store.stamp`). It answers only while the store's history runs through that
+stamp (`Store.changes_since`): then it patches just the families that famtriage's own
+later writes touched (recorded by `Store.touch`); an import hands it the frames it
+wrote; anything else (another store, a restored older copy, a write made outside
+famtriage, which changes the epoch through the store's triggers) rebuilds it.
+
+Each write is a new set of files named by a random token, which the stamp names last,
+so a reader never mixes two versions. The folder must be the user's own and writable by
+no one else (`PrivateFolder`); one that is not, or that cannot be written (disk full,
+read-only), costs only speed: the answer is read from the store and `Store.notice`
+says why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
-import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,22 +30,25 @@ import platformdirs
 import polars as pl
 from sqlalchemy import select
 
+from famtriage.core.errors import Conflict
+from famtriage.core.files import PrivateFolder
 from famtriage.core.report import frames
 from famtriage.core.report.fam12 import narrow
 from famtriage.core.store import schema
-from famtriage.core.store.database import Store
+from famtriage.core.store.database import Stamp, Store
 from famtriage.core.store.tablespec import FAMILY_TABLES
 
 PATCH_LIMIT = 20_000
 _DERIVED = ("candidates", "candidate_stats", "org_families")
+_STAMP = "stamp.json"
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """What reports need: the candidate logins, those families' history counts, and how
-    many active families each organization has."""
+    many active families each organization has, as of `stamp`."""
 
-    generation: int
+    stamp: Stamp
     candidates: pl.DataFrame
     stats: pl.DataFrame
     org_families: pl.DataFrame
@@ -53,59 +65,89 @@ def cache_dir(store: Store) -> Path:
 
 def load(store: Store) -> Snapshot:
     """The store's current frames: from the cache if fresh, patched or rebuilt if not."""
-    folder = cache_dir(store)
-    with store.engine.connect() as conn:
-        identity = store.identity(conn)
-        generation = store.generation(conn)
-        rebuilt_at = store.rebuilt_at(conn)
-        cached = _read_stamp(folder, identity)
-        changed = None
-        if cached is not None and rebuilt_at <= cached <= generation:
-            changed = store.changed_since(conn, cached)
-    orgs = store.read_table("orgs")
-    try:
-        if cached == generation:
-            candidates, stats, org_families = (_read(folder, n) for n in _DERIVED)
-            return Snapshot(generation, candidates, stats, org_families, orgs)
-        if changed is not None and len(changed) <= PATCH_LIMIT:
-            fresh = _store_tables(store, changed)
-            keep = ~pl.col("family_id").is_in(changed)
-            logins = pl.concat([_read(folder, "logins").filter(keep), frames.logins(fresh)])
-            stats = pl.concat([_read(folder, "stats").filter(keep), frames.family_stats(fresh)])
-            return _write(folder, identity, generation, logins, stats, orgs)
-    except (OSError, pl.exceptions.PolarsError):
-        pass  # a missing or damaged file: rebuild from the store below
-    tables = _store_tables(store, None)
-    logins, stats = frames.logins(tables), frames.family_stats(tables)
-    return _write(folder, identity, generation, logins, stats, orgs)
+    return _load(store, with_logins=False)[0]
 
 
 def logins(store: Store) -> pl.LazyFrame:
-    """Every login of an active family, fresh: for scans no index can serve. (Where the
-    snapshot cannot be written, they are read from the store instead: slower, as right.)"""
-    snap = load(store)
-    path = cache_dir(store) / "logins.parquet"
-    if _read_stamp(cache_dir(store), store.store_id()) == snap.generation and path.exists():
-        return pl.scan_parquet(path)
-    return frames.logins(_store_tables(store, None)).lazy()
+    """Every login of an active family, fresh: for scans no index can serve."""
+    return _load(store, with_logins=True)[1]
+
+
+def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
+    """The snapshot, and every login (read from disk only when `with_logins`; an empty
+    frame otherwise, when they were not at hand anyway)."""
+    folder = _folder(store)
+    cached = _read_stamp(folder) if folder is not None else None
+    with store.engine.connect() as conn:
+        now = store.stamp(conn)  # read before any data: a stamp is never newer than its data
+        changed = store.changes_since(conn, cached[0]) if cached is not None else None
+    orgs = store.read_table("orgs")
+    if folder is not None and cached is not None and changed is not None:
+        token = cached[1]
+        try:
+            if not changed:
+                candidates, stats, org_families = (_read(folder, n, token) for n in _DERIVED)
+                snap = Snapshot(now, candidates, stats, org_families, orgs)
+                if cached[0] != now:  # writes that changed no family (a grant)
+                    _persist(store, folder, now, {}, token)
+                every = _read(folder, "logins", token) if with_logins else _no_logins()
+                return snap, every.lazy()
+            if len(changed) <= PATCH_LIMIT:
+                fresh = _store_tables(store, changed)
+                keep = ~pl.col("family_id").is_in(changed)
+                every = pl.concat(
+                    [_read(folder, "logins", token).filter(keep), frames.logins(fresh)]
+                )
+                stats = pl.concat(
+                    [_read(folder, "stats", token).filter(keep), frames.family_stats(fresh)]
+                )
+                return _write(store, folder, now, every, stats, orgs), every.lazy()
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # a missing or damaged file: rebuild from the store below
+    tables = _store_tables(store, None)
+    every, stats = frames.logins(tables), frames.family_stats(tables)
+    return _write(store, folder, now, every, stats, orgs), every.lazy()
 
 
 def absorb_import(
     store: Store, tables: frames.Tables, org_ids: list[int], generation: int, was_empty: bool
 ) -> None:
     """Bring the snapshot up to an import from the frames it wrote, instead of reading a
-    million rows back: the imported organizations' rows are replaced, the rest kept."""
-    folder = cache_dir(store)
+    million rows back: the imported organizations' rows are replaced, the rest kept.
+
+    Only a snapshot that was current just before the import (the store's history at
+    `generation - 1`, which `Store.touch_all` keeps only when nothing else wrote there)
+    is carried forward; any other is left for the next load to rebuild."""
+    folder = _folder(store)
+    if folder is None:
+        return
     with store.engine.connect() as conn:
         identity = store.identity(conn)
-    logins, stats = frames.logins(tables), frames.family_stats(tables)
+        epoch = store.epoch_at(conn, generation)
+        before = Stamp(identity, generation - 1, store.epoch_at(conn, generation - 1))
+    every, stats = frames.logins(tables), frames.family_stats(tables)
     if not was_empty:
-        if _read_stamp(folder, identity) != generation - 1:
-            return  # it was stale already: the next load rebuilds it
+        cached = _read_stamp(folder)
+        if cached is None or cached[0] != before or before.epoch is None:
+            return
         others = ~pl.col("org_id").is_in(org_ids)
-        logins = pl.concat([_read(folder, "logins").filter(others), logins])
-        stats = pl.concat([_read(folder, "stats").filter(others), stats])
-    _write(folder, identity, generation, logins, stats, store.read_table("orgs"))
+        try:
+            every = pl.concat([_read(folder, "logins", cached[1]).filter(others), every])
+            stats = pl.concat([_read(folder, "stats", cached[1]).filter(others), stats])
+        except (OSError, pl.exceptions.PolarsError):
+            return
+    _write(
+        store, folder, Stamp(identity, generation, epoch), every, stats, store.read_table("orgs")
+    )
+
+
+def _folder(store: Store) -> PrivateFolder | None:
+    """The snapshot's folder, or None (and a notice saying why) when it may not be used."""
+    try:
+        return PrivateFolder.open(cache_dir(store))
+    except Conflict as exc:
+        store.notice(f"{exc}; the snapshot is not used, answers are read from the store (slower)")
+        return None
 
 
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
@@ -126,61 +168,87 @@ def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     return tables
 
 
-def _read(folder: Path, name: str) -> pl.DataFrame:
-    return pl.read_parquet(folder / f"{name}.parquet")
+def _no_logins() -> pl.DataFrame:
+    return pl.DataFrame(schema=frames.LOGINS_SCHEMA)
 
 
-def _read_stamp(folder: Path, identity: str) -> int | None:
+def _read(folder: PrivateFolder, name: str, token: str) -> pl.DataFrame:
+    """One file of the set `token` (opened by famtriage: a name is never a pattern)."""
+    return pl.read_parquet(folder.read(f"{name}.{token}.parquet"))
+
+
+def _read_stamp(folder: PrivateFolder) -> tuple[Stamp, str] | None:
+    """The stamp and the token of the file set it names; None when missing or damaged."""
     try:
-        stamp = json.loads((folder / "stamp.json").read_text())
+        data = json.loads(folder.read(_STAMP))
     except (OSError, ValueError):
         return None
-    if not isinstance(stamp, dict) or stamp.get("store") != identity:
+    if not isinstance(data, dict):
         return None
-    generation = stamp.get("generation")
-    return generation if isinstance(generation, int) else None
+    store, generation, epoch, token = (
+        data.get(k) for k in ("store", "generation", "epoch", "files")
+    )
+    if not (
+        isinstance(store, str)
+        and isinstance(generation, int)
+        and isinstance(epoch, str)
+        and isinstance(token, str)
+        and token.isalnum()
+    ):
+        return None
+    return Stamp(store, generation, epoch), token
 
 
 def _write(
-    folder: Path,
-    identity: str,
-    generation: int,
-    logins: pl.DataFrame,
+    store: Store,
+    folder: PrivateFolder | None,
+    stamp: Stamp,
+    every: pl.DataFrame,
     stats: pl.DataFrame,
     orgs: pl.DataFrame,
 ) -> Snapshot:
-    """Write beside the store, stamp last: a torn write is simply not trusted next time.
-
-    A location that cannot be written only costs speed (the next read rebuilds)."""
-    candidates = narrow(logins)
+    """The snapshot of these frames, written beside the store when it can be (a store
+    without an epoch cannot be checked later, so its snapshot is not kept)."""
+    candidates = narrow(every)
     snap = Snapshot(
-        generation,
+        stamp,
         candidates,
         stats.join(candidates.select("family_id").unique(), on="family_id", how="semi"),
         stats.group_by("org_id").agg(pl.len().alias("families")),
         orgs,
     )
-    files = {
-        "logins": logins,
-        "stats": stats,
-        "candidates": candidates,
-        "candidate_stats": snap.stats,
-        "org_families": snap.org_families,
-    }
-    with contextlib.suppress(OSError):
-        _persist(folder, files, {"store": identity, "generation": generation})
+    if folder is not None and stamp.epoch is not None:
+        files = {
+            "logins": every,
+            "stats": stats,
+            "candidates": candidates,
+            "candidate_stats": snap.stats,
+            "org_families": snap.org_families,
+        }
+        _persist(store, folder, stamp, files, secrets.token_hex(8))
     return snap
 
 
-def _persist(folder: Path, files: dict[str, pl.DataFrame], stamp: dict) -> None:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (folder / "stamp.json").unlink(missing_ok=True)
-    for name, frame in files.items():
-        tmp = folder / f".{name}.parquet.tmp"
-        frame.write_parquet(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, folder / f"{name}.parquet")
-    tmp = folder / ".stamp.tmp"
-    tmp.write_text(json.dumps(stamp))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, folder / "stamp.json")
+def _persist(
+    store: Store, folder: PrivateFolder, stamp: Stamp, files: dict[str, pl.DataFrame], token: str
+) -> None:
+    """Write the file set `token`, then the stamp naming it, then drop older sets. A
+    failure costs only speed: the next load reads from the store again."""
+    record = {"store": stamp.store_id, "generation": stamp.generation, "epoch": stamp.epoch}
+    try:
+        for name, frame in files.items():
+            buffer = io.BytesIO()  # whole in memory first: a full disk is then an OSError
+            frame.write_parquet(buffer)
+            folder.write(f"{name}.{token}.parquet", buffer.getvalue())
+        folder.write(_STAMP, json.dumps({**record, "files": token}).encode())
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        store.notice(
+            f"{folder.path}: cannot write the snapshot ({why}); "
+            "answers are read from the store (slower)"
+        )
+        return
+    with contextlib.suppress(OSError):
+        for name in folder.names():
+            if name.endswith(".parquet") and not name.endswith(f".{token}.parquet"):
+                folder.remove(name)

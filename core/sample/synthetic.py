@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from famtriage.core.access.context import Context
+from famtriage.core.errors import InputError
+from famtriage.core.files import private_target
 from famtriage.core.source.importer import ImportSummary, import_tables
 from famtriage.core.source.reader import in_memory, read_export, type_tables
 from famtriage.core.store import config
-from famtriage.core.store.database import Store
 
 FIRST = [
     "Olivia",
@@ -366,24 +368,37 @@ def write_export(
     out: Path,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Write a set as one Parquet file per table (an export folder)."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write a set as one Parquet file per table (an export folder). The data is made
+    up but looks personal: each file is 0600, written whole or not at all."""
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the folder: {exc.strerror}") from exc
     for done, (name, frame) in enumerate(tables.items(), start=1):
-        frame.write_parquet(out / f"{name}.parquet")
+        with private_target(out / f"{name}.parquet") as tmp, tmp.open("wb") as f:
+            frame.write_parquet(f)
         if on_progress:
             on_progress(done, len(tables))
 
 
+def require_rebuild(ctx: Context) -> None:
+    """Rebuilding replaces every organization's data: a global Admin's work."""
+    ctx.actor.require_global_admin("rebuild the whole store")
+
+
 def rebuild_store(
-    store: Store,
+    ctx: Context,
     families: int | None,
     seed: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Empty the store, then load the sample data (or `families` synthetic ones)."""
+    """Replace everything in the store with the sample data (or `families` synthetic
+    ones), in one transaction; only a global Admin may."""
+    require_rebuild(ctx)
     if families is None:
         tables = read_export(config.SAMPLE_DATA)
     else:
         tables = type_tables(in_memory(synthetic(families, seed)), validate=False)
-    store.reset()
-    return import_tables(store, tables, on_progress=on_progress)
+    return import_tables(
+        ctx.store, tables, everything=True, actor=ctx.actor, on_progress=on_progress
+    )

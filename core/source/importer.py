@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from famtriage.core.access.permissions import Actor
 from famtriage.core.emails import normalize_series
-from famtriage.core.errors import Conflict
+from famtriage.core.errors import Conflict, PermissionDenied
 from famtriage.core.report import snapshot
 from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
 from famtriage.core.source.reader import locate, read_located
 from famtriage.core.store import schema
+from famtriage.core.store.audit_log import write_entry
 from famtriage.core.store.database import Bulk, Store
 from famtriage.core.store.tablespec import FAMILY_TABLES
 
@@ -46,13 +50,29 @@ def import_export(
     path: Path,
     *,
     replace: bool = False,
+    actor: Actor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Import an export folder or workbook, all or nothing."""
+    """Import an export folder or workbook, all or nothing (see `import_tables`)."""
     sources = locate(Path(path))
     return import_tables(
-        store, read_located(sources), replace=replace, on_progress=on_progress, sources=sources
+        store,
+        read_located(sources),
+        replace=replace,
+        actor=actor,
+        on_progress=on_progress,
+        sources=sources,
     )
+
+
+def held_orgs(store: Store, tables: dict[str, pl.DataFrame]) -> dict[int, str]:
+    """Organizations of this export the store already holds (what `--replace` would
+    swap), with their names: what a confirmation names."""
+    o = schema.orgs
+    ids = tables["orgs"]["org_id"].to_list()
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(o.c.org_id, o.c.name).where(o.c.org_id.in_(ids))).all()
+    return {r.org_id: r.name or f"Organization {r.org_id}" for r in rows}
 
 
 def import_tables(
@@ -60,16 +80,31 @@ def import_tables(
     tables: dict[str, pl.DataFrame],
     *,
     replace: bool = False,
+    everything: bool = False,
+    actor: Actor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     sources: dict[str, Source] | None = None,
 ) -> ImportSummary:
-    """Write checked tables in one transaction; an organization already held needs `replace`.
-    What clashes with the store is refused like a bad row, naming its file (`sources`) and
-    row, and nothing is written."""
+    """Write checked tables in one transaction.
+
+    An organization already held needs `replace`; `everything` empties the whole store
+    first (demo), in the same transaction, so a crash leaves the old store whole. What
+    clashes with the store is refused like a bad row, naming its file (`sources`) and
+    row, and nothing is written. `actor` is who imports: they need `admin`, an
+    organization's member may bring in only that organization (its families and staff,
+    no new user group), and each organization imported gets an audit entry with its row
+    counts before and after. None is the program itself, seeding a new default store.
+    """
+    if actor is not None:
+        actor.require("admin")
+        if everything:
+            actor.require_global_admin("rebuild the whole store")
     tables = to_store_frames(tables)
     org_ids = tables["orgs"]["org_id"].to_list()
     steps = len(schema.DATA_TABLES) + 1
     with store.bulk() as bulk:
+        if everything:
+            _remove_everything(bulk)
         held = {
             r[0]
             for r in bulk.rows(
@@ -81,6 +116,7 @@ def import_tables(
                 f"the store already holds organization(s) {', '.join(map(str, sorted(held)))}; "
                 "use --replace to swap in this export"
             )
+        before = {org: _org_rows(bulk, org) for org in sorted(held)}
         for org_id in held:
             _remove_org(bulk, org_id)
         was_empty = not bulk.rows(select(schema.families.c.family_id).limit(1))
@@ -95,6 +131,8 @@ def import_tables(
         ]
         raise_problems(problems + _staff_logins(bulk, staff, source_of(where, "staff")))
         tables["staff"] = staff.drop("_row")
+        if actor is not None:  # a refusal rolls the removal back with everything else
+            _check_scope(bulk, tables, actor, org_ids)
         if on_progress:
             on_progress(1, steps)
         indexes = _secondary_indexes() if was_empty else []
@@ -103,17 +141,142 @@ def import_tables(
         for done, name in enumerate(schema.DATA_TABLES, start=2):
             frame = tables[name]
             if name == "user_groups":
-                known = [r[0] for r in bulk.rows(select(schema.user_groups.c.user_group))]
-                frame = frame.filter(~pl.col("user_group").is_in(known))
+                frame = frame.filter(~pl.col("user_group").is_in(_known_groups(bulk)))
             bulk.ingest(name, frame)
             if on_progress:
                 on_progress(done, steps)
         for index in indexes:
             bulk.run(CreateIndex(index))
+        if actor is not None:
+            _audit(bulk, actor, tables, before, everything)
         generation = store.touch_all(bulk)
     lazy = {name: tables[name].lazy() for name in FAMILY_TABLES}
     snapshot.absorb_import(store, lazy, org_ids, generation, was_empty)
     return ImportSummary(orgs=org_ids, rows={n: tables[n].height for n in schema.DATA_TABLES})
+
+
+def _known_groups(bulk: Bulk) -> list[str]:
+    return [r[0] for r in bulk.rows(select(schema.user_groups.c.user_group))]
+
+
+def _check_scope(
+    bulk: Bulk, tables: dict[str, pl.DataFrame], actor: Actor, org_ids: list[int]
+) -> None:
+    """An organization's member imports that organization and nothing else: no other
+    organization, no staff of another organization or of none (a global Admin), no
+    user group (groups are shared by every organization)."""
+    if actor.is_global:
+        return
+    who = f"{actor.email} ({actor.user_group} of organization {actor.org_id})"
+    others = sorted(set(org_ids) - {actor.org_id})
+    if others:
+        raise PermissionDenied(
+            f"{who} may import only organization {actor.org_id}; this export holds "
+            f"organization(s) {', '.join(map(str, others))}"
+        )
+    strangers = tables["staff"].filter(
+        pl.col("org_id").is_null() | (pl.col("org_id") != actor.org_id)
+    )
+    if strangers.height:
+        row = strangers.row(0, named=True)
+        where = (
+            "no organization (a global Admin)"
+            if row["org_id"] is None
+            else (f"organization {row['org_id']}")
+        )
+        raise PermissionDenied(
+            f"{who} may not import staff #{row['staff_id']} ({row['email']}) into {where}: "
+            f"only staff of organization {actor.org_id}"
+        )
+    new_groups = set(tables["user_groups"]["user_group"].to_list()) - set(_known_groups(bulk))
+    if new_groups:
+        raise PermissionDenied(
+            f"{who} may not create user group(s) {', '.join(sorted(new_groups))}: user groups "
+            "are shared by every organization, so only a global Admin may"
+        )
+
+
+_COUNTED = ("families", "guardians", "students", "enrollments", "payments", "policies", "activity")
+
+
+def _org_rows(bulk: Bulk, org_id: int) -> dict[str, int]:
+    """How many rows of each family table an organization holds (for its audit entry)."""
+    f = schema.families
+    fam_ids = select(f.c.family_id).where(f.c.org_id == org_id).scalar_subquery()
+    counts = {}
+    for name in _COUNTED:
+        table = schema.metadata.tables[name]
+        if name == "families":
+            where = table.c.org_id == org_id
+        elif name == "enrollments":
+            s = schema.students
+            where = table.c.student_id.in_(select(s.c.student_id).where(s.c.family_id.in_(fam_ids)))
+        else:
+            where = table.c.family_id.in_(fam_ids)
+        counts[name] = int(bulk.rows(select(func.count()).select_from(table).where(where))[0][0])
+    return counts
+
+
+def _audit(
+    bulk: Bulk,
+    actor: Actor,
+    tables: dict[str, pl.DataFrame],
+    before: dict[int, dict[str, int]],
+    everything: bool,
+) -> None:
+    """One audit entry per organization brought in (a rebuild: one for the store)."""
+    at = datetime.now(UTC).replace(tzinfo=None)
+    if everything:
+        families = tables["families"].height
+        summary = (
+            f"Rebuilt the whole store: {families} families in "
+            f"{tables['orgs'].height} organization(s)"
+        )
+        payload: dict[str, object] = {"orgs": tables["orgs"]["org_id"].to_list()}
+        write_entry(
+            bulk.conn,
+            at=at,
+            staff_id=actor.staff_id,
+            acting_for=actor.acting_for,
+            action="rebuild",
+            org_id=None,
+            summary=summary,
+            payload=payload,
+        )
+        return
+    names = dict(zip(tables["orgs"]["org_id"], tables["orgs"]["name"], strict=True))
+    for org_id in tables["orgs"]["org_id"].to_list():
+        after = _org_rows(bulk, org_id)
+        old = before.get(org_id)
+        counts = ", ".join(
+            f"{name} {old[name]} → {after[name]}" if old is not None else f"{after[name]} {name}"
+            for name in _COUNTED
+        )
+        label = names.get(org_id) or f"Organization {org_id}"
+        verb = "Replaced" if old is not None else "Imported"
+        summary = f"{verb} organization {org_id} ({label}): {counts}"
+        payload = {"rows_before": old, "rows_after": after}
+        action = "replace" if old is not None else "import"
+        write_entry(
+            bulk.conn,
+            at=at,
+            staff_id=actor.staff_id,
+            acting_for=actor.acting_for,
+            action=action,
+            org_id=org_id,
+            summary=summary,
+            payload=payload,
+        )
+
+
+def _remove_everything(bulk: Bulk) -> None:
+    """Every row of every table, children first, and a new identity for the store (so no
+    snapshot or task of the old one is trusted): inside the rebuild's transaction."""
+    for name in (*reversed(schema.DATA_TABLES), "audit_log", "family_changes"):
+        bulk.run(delete(schema.metadata.tables[name]))
+    m = schema.meta
+    bulk.run(m.delete().where(m.c.key == "store_id"))
+    bulk.run(insert(m).values(key="store_id", value=uuid.uuid4().hex))
 
 
 def _new_staff(bulk: Bulk, staff: pl.DataFrame) -> pl.DataFrame:

@@ -1,19 +1,23 @@
 """The store: a SQL database (SQLite by default, PostgreSQL on the same code).
 
 Writes go through SQLAlchemy Core in one transaction each. Every write bumps the
-store's generation and records which families it touched, so the columnar snapshot
-(`core.snapshot`) can tell when and where it is stale. Bulk reads come back as polars
-frames through an Arrow-native driver (ADBC) instead of Python rows.
+store's generation, gives it a new random epoch and records which families it touched,
+so the columnar snapshot (`core.report.snapshot`) can tell when and where it is stale;
+writes made outside famtriage change the epoch through triggers (`triggers`), so a
+snapshot never answers for another history. Bulk reads come back as polars frames
+through the driver's cursor instead of SQLAlchemy rows.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 from sqlalchemy import (
@@ -33,11 +37,15 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from famtriage.core.errors import FamtriageError, InputError, reason
-from famtriage.core.store import schema, upgrade
+from famtriage.core.store import schema, triggers, upgrade
 from famtriage.core.store.connections import driver
+from famtriage.core.store.triggers import EPOCH, WRITING
+
+T = TypeVar("T")
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
@@ -62,12 +70,23 @@ CANONICAL_DTYPES: dict[str, dict[str, pl.DataType]] = {
 """The polars dtype of every store column: what `read_table` returns."""
 
 
-def to_url(db: str | Path) -> str:
-    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite)."""
+def to_url(db: str | Path) -> URL:
+    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite). A path is a name,
+    never parsed as a URL: in `sqlite:///s?.db` the `?` would start the query string and
+    open a store called `s`."""
     text_db = str(db)
     if "://" in text_db:
-        return text_db
-    return f"sqlite:///{Path(text_db).expanduser().resolve()}"
+        return make_url(text_db)
+    return URL.create("sqlite", database=str(Path(text_db).expanduser().resolve()))
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a store's history stands; a snapshot carries the one it was built at."""
+
+    store_id: str
+    generation: int
+    epoch: str | None
 
 
 class Store:
@@ -77,7 +96,11 @@ class Store:
         self.url = url
         self.engine = engine
         self.notices: list[str] = []
-        """What opening it did that the user should hear of (a schema upgrade)."""
+        """What the user should hear of: a schema upgrade when opened, and later a
+        snapshot that could not be used (the answer came from the store, slower)."""
+        self.on_notice: Callable[[str], None] | None = None
+        """Called with each later notice as it happens (the CLI prints it, the app shows
+        it); notices before it is set stay in `notices`."""
 
     @classmethod
     def open(cls, db: str | Path, *, create: bool = True) -> Store:
@@ -89,23 +112,26 @@ class Store:
     @classmethod
     def connect(cls, db: str | Path, *, create: bool = True) -> Store:
         """The store at `db` as it is, its schema neither checked nor changed (`upgrade`)."""
-        url = to_url(db)
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            path = Path(parsed.database)
+        try:
+            url = to_url(db)
+        except ArgumentError as exc:
+            raise InputError(f"{db}: not a store URL or path: {reason(exc)}") from exc
+        if url.get_backend_name() == "sqlite" and url.database:
+            path = Path(url.database)
             if not path.parent.is_dir():
                 raise InputError(f"{path.parent}: no such directory")
             if not path.exists() and not create:
                 raise InputError(f"{path}: no such store")
             _create_private(path)
+        shown = url.render_as_string(hide_password=False)
         try:
             engine = create_engine(url)
         except Exception as exc:  # a malformed URL or a missing driver
-            raise InputError(f"{url}: cannot open store: {reason(exc)}") from exc
+            raise InputError(f"{shown}: cannot open store: {reason(exc)}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-        return cls(url, engine)
+        return cls(shown, engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,39 +143,58 @@ class Store:
             Path(self.engine.url.database) if self.is_sqlite and self.engine.url.database else None
         )
 
+    @property
+    def location(self) -> str:
+        """The store as messages name it: its file, or its URL without a password."""
+        path = self.sqlite_path
+        return str(path) if path is not None else self.engine.url.render_as_string()
+
+    def notice(self, text: str) -> None:
+        """Tell the user something once (repeats of the same text are dropped)."""
+        if text in self.notices:
+            return
+        self.notices.append(text)
+        if self.on_notice is not None:
+            self.on_notice(text)
+
     def ensure_schema(self) -> list[str]:
         """Create or upgrade the tables (`upgrade.prepare`) and give the store its identity
         (once); return what the user should be told (an upgrade and its backup)."""
-        try:
-            notices = upgrade.prepare(self.engine, self.url)
-            self._give_identity()
-        except FamtriageError:
-            raise
-        except Exception as exc:
-            raise InputError(f"{self.url}: not a usable store: {reason(exc)}") from exc
-        return notices
+        return self._schema_work(
+            lambda: upgrade.prepare(self.engine, self.location), "not a usable store"
+        )
 
     def upgrade(self) -> str:
         """`famtriage upgrade`: bring the schema to this version; say what was done."""
+        return self._schema_work(
+            lambda: upgrade.upgrade(self.engine, self.location), "cannot upgrade the store"
+        )
+
+    def _schema_work(self, work: Callable[[], T], failure: str) -> T:
+        """Schema work, then the identity; a driver's error becomes one line."""
         try:
-            message = upgrade.upgrade(self.engine, self.url)
+            done = work()
             self._give_identity()
         except FamtriageError:
             raise
         except Exception as exc:
-            raise InputError(f"{self.url}: cannot upgrade the store: {reason(exc)}") from exc
-        return message
+            self._raise_if_read_only(exc)
+            raise InputError(f"{self.location}: {failure}: {reason(exc)}") from exc
+        return done
 
     def _give_identity(self) -> None:
+        """A random store id and a first epoch, once (a store that has both is not
+        written to, so a read-only store still opens for reading)."""
+        missing = {"store_id", EPOCH}
+        with self.engine.connect() as conn:
+            m = schema.meta
+            missing -= set(conn.execute(select(m.c.key).where(m.c.key.in_(missing))).scalars())
+        if not missing:
+            return
         with self.write() as conn:
-            if self._meta(conn, "store_id") is None:
-                conn.execute(insert(schema.meta).values(key="store_id", value=uuid.uuid4().hex))
-
-    def reset(self) -> None:
-        """Drop every table and start over, with a new identity (demo rebuilds)."""
-        schema.metadata.drop_all(self.engine)
-        schema.metadata.create_all(self.engine)
-        self._give_identity()
+            for key in missing:
+                if self._meta(conn, key) is None:
+                    conn.execute(insert(schema.meta).values(key=key, value=uuid.uuid4().hex))
 
     @staticmethod
     def _meta(conn: Connection, key: str) -> str | None:
@@ -163,31 +208,90 @@ class Store:
         """A random id fixed at creation: a snapshot of another store is never trusted."""
         return self._meta(conn, "store_id") or ""
 
+    def stamp(self, conn: Connection) -> Stamp:
+        """The store's identity, generation and epoch, as a snapshot records them."""
+        m = schema.meta
+        rows = conn.execute(
+            select(m.c.key, m.c.value).where(m.c.key.in_(["store_id", "generation", EPOCH]))
+        )
+        found = {key: value for key, value in rows}
+        return Stamp(found.get("store_id", ""), int(found.get("generation", 0)), found.get(EPOCH))
+
+    def changes_since(self, conn: Connection, stamp: Stamp) -> list[int] | None:
+        """The families famtriage's own writes changed after `stamp`, when this store's
+        history runs through it; None when it does not and a snapshot built at `stamp`
+        must be rebuilt: another store, another history (a restored older copy written to
+        since), a write famtriage did not make after it, or an import since."""
+        now = self.stamp(conn)
+        if stamp == now:
+            return []
+        if stamp.store_id != now.store_id or stamp.epoch is None or now.epoch is None:
+            return None
+        if not stamp.generation < now.generation or self.rebuilt_at(conn) > stamp.generation:
+            return None
+        h = schema.generations
+        epochs = {
+            generation: epoch
+            for generation, epoch in conn.execute(
+                select(h.c.generation, h.c.epoch).where(
+                    h.c.generation.in_([stamp.generation, now.generation])
+                )
+            )
+        }
+        if epochs.get(stamp.generation) != stamp.epoch or epochs.get(now.generation) != now.epoch:
+            return None
+        return self.changed_since(conn, stamp.generation)
+
+    def epoch_at(self, conn: Connection, generation: int) -> str | None:
+        """The epoch famtriage's write of `generation` left (None once pruned)."""
+        h = schema.generations
+        return conn.execute(select(h.c.epoch).where(h.c.generation == generation)).scalar()
+
     def is_empty(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(select(schema.families.c.family_id).limit(1)).first() is None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction; the generation moves on when it commits."""
-        with self.engine.connect() as conn:
+        """One write transaction of famtriage's own: the triggers leave the epoch alone
+        (`touch` moves it on, with the generation); a read-only store says so."""
+        with self._writable(), self.engine.connect() as conn:
             conn = conn.execution_options(famtriage_write=True)
-            with conn.begin():
+            with conn.begin(), _own_write(conn):
                 yield conn
 
-    def generation(self, conn: Connection) -> int:
-        """How many write transactions the store has committed."""
-        return int(self._meta(conn, "generation") or 0)
+    @contextmanager
+    def _writable(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            self._raise_if_read_only(exc)
+            raise
+
+    def _raise_if_read_only(self, exc: BaseException) -> None:
+        """A write the database refused because the file, its folder or the server is
+        read-only becomes one line naming the store."""
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlite_errorcode", None)
+        path = self.sqlite_path
+        read_only = getattr(orig, "sqlstate", None) == "25006" or (
+            code is not None
+            and (
+                code & 0xFF == sqlite3.SQLITE_READONLY
+                or (path is not None and not _writable_file(path))
+            )
+        )
+        if read_only:
+            raise InputError(f"the store is read-only: {self.location}") from exc
 
     def rebuilt_at(self, conn: Connection) -> int:
         """The generation of the last bulk change (after which snapshots must rebuild)."""
         return int(self._meta(conn, "rebuilt_at") or 0)
 
     def touch(self, conn: Connection, family_ids: Iterable[int]) -> int:
-        """Record, inside `conn`'s transaction, that these families changed."""
-        gen = self.generation(conn) + 1
-        conn.execute(schema.meta.delete().where(schema.meta.c.key == "generation"))
-        conn.execute(insert(schema.meta).values(key="generation", value=str(gen)))
+        """Record, inside `conn`'s transaction, that these families changed: the next
+        generation, a new epoch, and the families (so snapshots patch just those)."""
+        gen = _advance(SqlBulk(conn, self.is_sqlite), rebuilt=False)
         rows = [{"generation": gen, "family_id": int(f)} for f in set(family_ids)]
         if rows:
             conn.execute(insert(schema.family_changes), rows)
@@ -206,33 +310,32 @@ class Store:
         """One bulk write transaction (an import).
 
         On SQLite, foreign keys are not re-checked row by row (the importer has already
-        checked every reference, in bulk) and the page cache is enlarged, which together
-        make loading a million families several times faster.
+        checked every reference, in bulk), the page cache is enlarged, and the triggers
+        that mark foreign writes are set aside until the load is in (they would run for
+        every row), which together make loading a million families several times faster.
         """
         if not self.is_sqlite:
             with self.write() as conn:
                 yield SqlBulk(conn, False)
             return
-        with self.engine.connect() as conn:
+        with self._writable(), self.engine.connect() as conn:
             raw = driver(conn)
             raw.execute("PRAGMA foreign_keys=OFF")
             raw.execute("PRAGMA cache_size=-262144")
             try:
                 conn = conn.execution_options(famtriage_write=True)
                 with conn.begin():
+                    triggers.remove(conn)
                     yield SqlBulk(conn, True)
+                    triggers.install(conn)
             finally:
                 raw.execute("PRAGMA cache_size=-2000")
                 raw.execute("PRAGMA foreign_keys=ON")
 
     def touch_all(self, bulk: Bulk) -> int:
-        """Record, inside a bulk transaction, that everything changed (rebuild snapshots)."""
-        m = schema.meta
-        found = bulk.rows(select(m.c.value).where(m.c.key == "generation"))
-        gen = (int(found[0][0]) if found else 0) + 1
-        bulk.run(m.delete().where(m.c.key.in_(["generation", "rebuilt_at"])))
-        bulk.run(insert(m).values(key="generation", value=str(gen)))
-        bulk.run(insert(m).values(key="rebuilt_at", value=str(gen)))
+        """Record, inside a bulk transaction, that everything changed (rebuild snapshots,
+        or let the import hand its frames to one that was current just before it)."""
+        gen = _advance(bulk, rebuilt=True)
         bulk.run(schema.family_changes.delete())
         return gen
 
@@ -259,7 +362,10 @@ class Store:
 
 
 class Bulk(Protocol):
-    """What an import needs from a transaction: run statements, read rows, ingest frames."""
+    """What an import needs from a transaction: run statements, read rows, ingest frames
+    (and the connection itself, to write its audit entries in the same transaction)."""
+
+    conn: Connection
 
     def rows(self, stmt: Executable) -> list[tuple]: ...
 
@@ -315,6 +421,48 @@ def _copy_rows(cursor: Any, table: str, frame: pl.DataFrame) -> None:
     with cursor.copy(statement) as copy:
         for row in frame.iter_rows():
             copy.write_row(row)
+
+
+@contextmanager
+def _own_write(conn: Connection) -> Iterator[None]:
+    """Mark `conn`'s transaction as famtriage's own for the triggers. The row is never
+    committed: it is deleted before the commit, and a rollback takes it away too."""
+    m = schema.meta
+    conn.execute(insert(m).values(key=WRITING, value="famtriage"))
+    yield
+    conn.execute(m.delete().where(m.c.key == WRITING))
+
+
+def _advance(bulk: Bulk, *, rebuilt: bool) -> int:
+    """Move the store to its next generation with a new random epoch, and record that
+    epoch in its history; return the generation.
+
+    When the epoch is not the one famtriage's previous write left, something else wrote
+    in between (the triggers replaced it): the generation is then marked as rebuilt, so
+    no snapshot from before it is patched over that unrecorded write. `rebuilt` (an
+    import) marks it anyway. The store's meta rows are locked first (PostgreSQL), so a
+    concurrent foreign write replaces the new epoch after this commit, not before it.
+    """
+    m, h = schema.meta, schema.generations
+    keys = ["generation", EPOCH]
+    found = dict(bulk.rows(select(m.c.key, m.c.value).where(m.c.key.in_(keys)).with_for_update()))
+    gen = int(found.get("generation", 0)) + 1
+    last = bulk.rows(select(h.c.epoch).where(h.c.generation == gen - 1))
+    foreign = found.get(EPOCH) is None or not last or last[0][0] != found[EPOCH]
+    values = {"generation": str(gen), EPOCH: uuid.uuid4().hex}
+    if rebuilt or foreign:
+        values["rebuilt_at"] = str(gen)
+    bulk.run(m.delete().where(m.c.key.in_(list(values))))
+    bulk.run(insert(m).values([{"key": k, "value": v} for k, v in values.items()]))
+    if rebuilt:  # only the generation before it is asked for again (`absorb_import`)
+        bulk.run(h.delete().where(h.c.generation < (gen if foreign else gen - 1)))
+    bulk.run(insert(h).values(generation=gen, epoch=values[EPOCH]))
+    return gen
+
+
+def _writable_file(path: Path) -> bool:
+    """Whether SQLite could write the store: the file and its folder (-wal, -shm)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _create_private(path: Path) -> None:

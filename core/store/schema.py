@@ -7,10 +7,13 @@ login checks are an indexed lookup.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -20,8 +23,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 
+from famtriage.core.store import triggers
 from famtriage.core.store.tablespec import DATA_TABLES, IMPORT_SPECS
 
 metadata = MetaData()
@@ -105,6 +110,10 @@ staff = Table(
     Column("name", String),
     Column("email", String, nullable=False, unique=True),
     Column("user_group", String, nullable=False),
+    Column("os_account", String),
+    Column("db_role", String),
+    Index("ix_staff_os_account", "os_account", unique=True),
+    Index("ix_staff_db_role", "db_role", unique=True),
 )
 user_groups = Table(
     "user_groups",
@@ -123,6 +132,7 @@ audit_log = Table(
     Column("summary", Text),
     Column("payload", Text),
     Column("undone_by", Integer),
+    Column("acting_for", String),
 )
 meta = Table(
     "meta",
@@ -137,6 +147,21 @@ family_changes = Table(
     Column("family_id", BigInteger, nullable=False),
     Index("ix_family_changes_generation", "generation"),
 )
+generations = Table(
+    "generations",
+    metadata,
+    Column("generation", BigInteger, primary_key=True, autoincrement=False),
+    Column("epoch", String, nullable=False),
+)
+"""The epoch each famtriage write left (see `core.store.triggers`): a snapshot stamped
+with (generation, epoch) belongs to this store's history only if the row matches."""
+
+
+@event.listens_for(metadata, "after_create")
+def _install_triggers(_metadata: MetaData, connection: Connection, **_kw: Any) -> None:
+    """A store created from these tables (a new store, a demo rebuild) gets the same
+    triggers as one upgraded through revision 0003."""
+    triggers.install(connection)
 
 
 __all__ = ["DATA_TABLES", "IMPORT_SPECS", "metadata"]

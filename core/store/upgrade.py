@@ -25,7 +25,7 @@ from famtriage.core.store.connections import driver
 if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a store
     from alembic.config import Config
 
-REVISIONS = ("0001",)
+REVISIONS = ("0001", "0002", "0003")
 """Every revision in `migrations/versions`, oldest first (a test checks Alembic agrees)."""
 
 HEAD = REVISIONS[-1]
@@ -195,13 +195,15 @@ def _backup(engine: Engine, version: str) -> Path:
 
 def _require_schema_owner(engine: Engine, url: str) -> None:
     with engine.connect() as conn:
-        owner, me = conn.execute(
+        owner, me, member = conn.execute(
             text(
-                "SELECT pg_get_userbyid(n.nspowner), session_user FROM pg_namespace n "
+                "SELECT pg_get_userbyid(n.nspowner), session_user, "
+                "pg_has_role(session_user, n.nspowner, 'MEMBER') FROM pg_namespace n "
                 "WHERE n.nspname = current_schema()"
             )
         ).one()
-    if owner != me:
+    if not member:  # the owner itself, or a member of the owning role (PostgreSQL 15's
+        # public schema belongs to pg_database_owner, whose member is the database owner)
         raise Conflict(
             f"{url}: only {owner}, who owns the schema, may upgrade it (connected as {me})"
         )

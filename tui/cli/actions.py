@@ -8,7 +8,21 @@ import os
 import sys
 import time
 
-from famtriage.tui.cli.common import EXIT_OK, add_command, as_json, confirm, context, emit, progress
+from famtriage.core.safe_text import display
+from famtriage.tui.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    LARGEST_ID,
+    add_command,
+    as_json,
+    confirm,
+    context,
+    counting,
+    emit,
+    note,
+    progress,
+    record_id,
+)
 
 APPLY_PAUSE_ENV = "FAMTRIAGE_APPLY_PAUSE"
 """Seconds to wait after each applied group: a hook for the crash test (kill mid-run)."""
@@ -16,28 +30,30 @@ APPLY_PAUSE_ENV = "FAMTRIAGE_APPLY_PAUSE"
 
 def register(sub, common: argparse.ArgumentParser) -> None:
     p = _action(sub, common, "merge", "merge families into a survivor (up to 5 in all)", cmd_merge)
-    p.add_argument("survivor", type=int)
-    p.add_argument("others", type=int, nargs="+", metavar="OTHER")
-    p.add_argument("--name-from", type=int, metavar="ID", help="take the family name from ID")
-    p.add_argument("--phone-from", type=int, metavar="ID", help="take the primary phone from ID")
+    p.add_argument("survivor", type=record_id)
+    p.add_argument("others", type=record_id, nargs="+", metavar="OTHER")
+    p.add_argument("--name-from", type=record_id, metavar="ID", help="take the family name from ID")
+    p.add_argument(
+        "--phone-from", type=record_id, metavar="ID", help="take the primary phone from ID"
+    )
 
     p = _action(sub, common, "delete", "delete a family with no history (restorable)", cmd_delete)
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
 
     p = _action(
         sub, common, "change-email", "give a guardian another login email", cmd_change_email
     )
-    p.add_argument("guardian_id", type=int)
+    p.add_argument("guardian_id", type=record_id)
     p.add_argument("email")
 
     p = _action(sub, common, "invite", "add a secondary guardian with a login", cmd_invite)
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
     p.add_argument("email")
     p.add_argument("--first", required=True)
     p.add_argument("--last", required=True)
 
     p = _action(sub, common, "undo", "undo an audited action exactly", cmd_undo)
-    p.add_argument("audit_id", type=int)
+    p.add_argument("audit_id", type=record_id)
 
     p = _action(sub, common, "purge", "make old tombstones permanent (admin)", cmd_purge)
     p.add_argument("--older-than", type=float, required=True, metavar="DAYS")
@@ -49,7 +65,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
     p = add_command(sub, common, "audit", "who did what (newest first)", cmd_audit)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int)
+    p.add_argument("--limit", type=counting(LARGEST_ID))
 
     p = add_command(sub, common, "staff", "staff members and their permissions", cmd_staff)
     p.add_argument("--json", action="store_true")
@@ -57,6 +73,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p = _action(sub, common, "grant", "grant a permission to a user group (admin)", cmd_grant)
     p.add_argument("group")
     p.add_argument("permission")
+
+    p = _action(sub, common, "map", "map a staff member to the account they log in as", cmd_map)
+    p.add_argument("email", metavar="STAFF_EMAIL")
+    account = p.add_mutually_exclusive_group(required=True)
+    account.add_argument("--os-account", metavar="NAME", help="their OS account (SQLite)")
+    account.add_argument("--db-role", metavar="NAME", help="their database role (PostgreSQL)")
+
+    p = add_command(sub, common, "whoami", "who you act as, and how famtriage knows", cmd_whoami)
+    p.add_argument("--json", action="store_true")
 
 
 def _action(sub, common, name: str, help_text: str, handler) -> argparse.ArgumentParser:
@@ -72,7 +97,7 @@ def _print_result(args: argparse.Namespace, result) -> int:
     if args.json:
         emit(as_json(result_document(result)))
     else:
-        emit(f"#{result.audit_id} {result.summary}")
+        emit(f"#{result.audit_id} {display(result.summary)}")
     return EXIT_OK
 
 
@@ -100,7 +125,8 @@ def _type_family_id(question: str, family_id: int) -> None:
 
     if not sys.stdin.isatty():
         raise Conflict(f"{question}. Refused: not a terminal; pass --yes")
-    answer = input(f"{question}.\nType the family id ({family_id}) to confirm: ").strip()
+    prompt = f"{display(question)}.\nType the family id ({family_id}) to confirm: "
+    answer = input(prompt).strip()
     if answer.lstrip("#") != str(family_id):
         raise Conflict("cancelled; nothing was changed")
 
@@ -172,17 +198,24 @@ def cmd_apply(args: argparse.Namespace) -> int:
         confirm(plan_summary(ctx, args.only))
     with progress("applying the plan") as on_progress:
         outcome = apply_plan(ctx, args.only, on_progress=_pausing(on_progress))
+    if outcome.stopped is not None:
+        note(f"famtriage: stopped at {outcome.stopped}")
+    code = EXIT_OK if outcome.stopped is None else EXIT_REFUSED
     if args.json:
         emit(as_json(_apply_document(outcome)))
-        return EXIT_OK
-    lines = [f"#{r.audit_id} {r.summary}" for g in outcome.applied for r in g.results]
-    lines += [f"skipped {g.email} (org {g.org_id}): {g.skipped}" for g in outcome.skipped]
+        return code
+    lines = [f"#{r.audit_id} {display(r.summary)}" for g in outcome.applied for r in g.results]
+    lines += [
+        f"skipped {display(g.email)} (org {g.org_id}): {display(g.skipped or '')}"
+        for g in outcome.skipped
+    ]
     lines.append(
         f"{outcome.actions} action(s) in {len(outcome.applied)} group(s); "
         f"{len(outcome.skipped)} group(s) skipped"
+        + ("; stopped early: the rest is untouched" if outcome.stopped else "")
     )
     emit("\n".join(lines))
-    return EXIT_OK
+    return code
 
 
 def _apply_document(outcome) -> dict:
@@ -202,6 +235,7 @@ def _apply_document(outcome) -> dict:
             {"org_id": g.org_id, "email": g.email, "action": g.action, "why": g.skipped}
             for g in outcome.skipped
         ],
+        "stopped": outcome.stopped,
     }
 
 
@@ -220,8 +254,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         state = f"  [undone by #{e.undone_by}]" if e.undone else ""
         state += "  [permanent]" if e.purged else ""
         lines.append(
-            f"#{e.audit_id:<5} {e.at:%Y-%m-%d %H:%M}Z  {e.staff[:20]:<20} {e.action:<12} "
-            f"{e.summary}{state}"
+            f"#{e.audit_id:<5} {e.at:%Y-%m-%d %H:%M}Z  {display(e.staff)[:20]:<20} "
+            f"{e.action:<12} {display(e.summary)}{state}"
         )
     emit("\n".join(lines))
     return EXIT_OK
@@ -236,14 +270,50 @@ def cmd_staff(args: argparse.Namespace) -> int:
         return EXIT_OK
     lines = [
         f"{m.staff_id:<5} org {m.org_id if m.org_id is not None else '*':<4} "
-        f"{(m.name or '')[:20]:<20} {m.email:<28} {m.user_group:<15} {' '.join(m.permissions)}"
+        f"{display(m.name or '')[:20]:<20} {display(m.email):<28} "
+        f"{display(m.user_group):<15} {' '.join(m.permissions)}"
         for m in members
     ]
     emit("\n".join(lines) or "No staff: this store is single-user.")
     return EXIT_OK
 
 
-def cmd_grant(args: argparse.Namespace) -> int:
-    from famtriage.core.actions.staff import grant
+def cmd_map(args: argparse.Namespace) -> int:
+    from famtriage.core.actions.staff import map_account
 
-    return _print_result(args, grant(context(args), args.group, args.permission))
+    kind, account = (
+        ("os_account", args.os_account)
+        if args.os_account is not None
+        else ("db_role", args.db_role)
+    )
+    return _print_result(args, map_account(context(args), args.email, kind, account))
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    from famtriage.core.access.identity import whoami_document
+
+    ctx = context(args)
+    document = whoami_document(ctx.actor, ctx.identity)
+    if args.json:
+        emit(as_json(document))
+        return EXIT_OK
+    scope = "every organization" if ctx.actor.is_global else f"organization {ctx.actor.org_id}"
+    lines = [
+        f"You act as {display(ctx.actor.label)}, {display(ctx.actor.user_group)} of {scope}.",
+        f"Permissions: {' '.join(document['permissions']) or 'none'}.",
+    ]
+    if document["established_by"]:
+        lines.append(f"Established by {display(document['established_by'])}.")
+    emit("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_grant(args: argparse.Namespace) -> int:
+    from famtriage.core.actions.staff import AlreadyGranted, grant
+
+    try:
+        result = grant(context(args), args.group, args.permission)
+    except AlreadyGranted as held:
+        emit(display(str(held)))
+        return EXIT_OK
+    return _print_result(args, result)

@@ -7,18 +7,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
-    announce,
     as_json,
     confirm,
     context,
+    counting,
     emit,
     opt,
     progress,
+    record_id,
 )
 from famtriage.tui.cli.reports import add_file_options
+
+MAX_DEMO_FAMILIES = 10_000_000
+"""Beyond this a synthetic set would not fit in memory on an engineer's machine."""
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
@@ -29,8 +34,12 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         "(re)build the store with the sample data, or a synthetic set",
         cmd_demo,
     )
-    p.add_argument("--families", type=int, help="build a synthetic set of N families")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--families",
+        type=counting(MAX_DEMO_FAMILIES),
+        help="build a synthetic set of N families",
+    )
+    p.add_argument("--seed", type=counting(2**32 - 1), default=1)
     p.add_argument("--out", type=Path, help="write the set as Parquet files to DIR instead")
     p.add_argument("--yes", action="store_true", help="replace a non-empty store without asking")
 
@@ -43,6 +52,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="swap an organization the store already holds for this export",
     )
+    p.add_argument("--yes", action="store_true", help="replace without asking")
 
     p = add_command(
         sub,
@@ -74,7 +84,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p = add_command(
         sub, common, "family", "one family's guardians, students and history", cmd_family
     )
-    p.add_argument("family_id", type=int)
+    p.add_argument("family_id", type=record_id)
     p.add_argument("--json", action="store_true")
 
     p = add_command(sub, common, "plan", "the recommendation for every FAM-12 group", cmd_plan)
@@ -95,7 +105,6 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from famtriage.core.sample import synthetic as demo
-    from famtriage.core.session import open_store
 
     if args.out is not None:
         with progress("generating") as on_progress:
@@ -104,15 +113,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
         print(f"wrote a {args.families or 1000}-family export to {args.out}", file=sys.stderr)
         return EXIT_OK
-    store = open_store(opt(args, "db"))
-    announce(store)
-    if not store.is_empty() and not args.yes:
-        confirm(f"Replace everything in {store.url} with demo data?")
+    ctx = context(args)
+    demo.require_rebuild(ctx)
+    if not ctx.store.is_empty() and not args.yes:
+        confirm(f"Replace everything in {ctx.store.url}, every organization, with demo data?")
     with progress("building the demo store") as on_progress:
-        summary = demo.rebuild_store(store, args.families, args.seed, on_progress)
+        summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
     print(
         f"demo store ready: {summary.rows['families']} families in "
-        f"{len(summary.orgs)} organization(s) at {store.url}",
+        f"{len(summary.orgs)} organization(s) at {ctx.store.url}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -128,12 +137,26 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from famtriage.core.source.importer import import_export
+    from famtriage.core.source.importer import held_orgs, import_tables
+    from famtriage.core.source.reader import locate, read_located
 
     ctx = context(args)
     ctx.actor.require("admin")
+    sources = locate(args.path)
+    tables = read_located(sources)
+    held = held_orgs(ctx.store, tables) if args.replace else {}
+    if held and not args.yes:
+        names = ", ".join(f"{org} ({name})" for org, name in held.items())
+        confirm(f"Replace every family and staff member of organization(s) {names}?")
     with progress("importing") as on_progress:
-        summary = import_export(ctx.store, args.path, replace=args.replace, on_progress=on_progress)
+        summary = import_tables(
+            ctx.store,
+            tables,
+            replace=args.replace,
+            actor=ctx.actor,
+            on_progress=on_progress,
+            sources=sources,
+        )
     counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
     print(
         f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}", file=sys.stderr
@@ -191,12 +214,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     lines = []
     for h in hits:
         lines.append(
-            f"#{h.family_id}  org {h.org_id}  {h.family_name or '(no name)'}  "
+            f"#{h.family_id}  org {h.org_id}  {display(h.family_name or '(no name)')}  "
             f"[{h.status}, {h.match} match]"
         )
         for g in h.guardians:
             mark = "primary  " if g.is_primary else "secondary"
-            lines.append(f"    {mark}  {g.name or '(no name)'}  <{g.email or ''}>")
+            lines.append(
+                f"    {mark}  {display(g.name or '(no name)')}  <{display(g.email or '')}>"
+            )
     emit("\n".join(lines))
     return EXIT_OK
 
@@ -219,16 +244,14 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     from famtriage.core.report.documents import readiness_document
     from famtriage.core.report.readiness import readiness
 
-    ctx = context(args)
-    ctx.actor.require("reports.fam12")
-    orgs = readiness(ctx)
+    orgs = readiness(context(args))
     if args.json:
         emit(as_json(readiness_document(orgs)))
         return EXIT_OK
     lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
     for o in orgs:
         lines.append(
-            f"{o.org_id:<4} {o.name[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
+            f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
             f"{o.login_conflicts:>15}  {'yes' if o.ready else 'no'}"
         )
     emit("\n".join(lines))

@@ -6,11 +6,14 @@ Textual is imported only when the app opens, so scripted commands start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import NoReturn
 
 from famtriage.core.errors import FamtriageError
+from famtriage.core.safe_text import display
 from famtriage.tui.cli import actions, engine, reports
-from famtriage.tui.cli.common import EXIT_OK, context
+from famtriage.tui.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, context, record_id
 
 
 def _common() -> argparse.ArgumentParser:
@@ -27,7 +30,7 @@ def _common() -> argparse.ArgumentParser:
         help="acting staff member (env FAMTRIAGE_USER)",
     )
     common.add_argument(
-        "--org", type=int, default=argparse.SUPPRESS, help="work on one organization"
+        "--org", type=record_id, default=argparse.SUPPRESS, help="work on one organization"
     )
     return common
 
@@ -36,9 +39,18 @@ COMMAND_MODULES = (engine, actions, reports)
 """Modules that each add their commands with `register(sub, common)`."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line (argparse prints the whole usage first): the command,
+    what is wrong, and where to read more. Subcommands inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        """The message escaped: argparse quotes what was typed (an unknown argument)."""
+        self.exit(EXIT_USAGE, f"{self.prog}: {display(message)} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="famtriage",
         parents=[common],
         description="Find and resolve families that share a login email (FAM-12).",
@@ -63,11 +75,16 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return args.handler(args) or EXIT_OK
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
+    try:
+        code = args.handler(args) or EXIT_OK
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
     except FamtriageError as exc:
-        _error(str(exc))
+        _error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         _error("interrupted; nothing more was written")
@@ -75,10 +92,40 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # files name themselves; the output does not (`> /dev/full`)
+        where = exc.filename or _output_name()
+        _error(f"{where}: cannot write: {exc.strerror or exc}")
+        _discard_output()
+        return EXIT_REFUSED
 
 
-def _error(message: str) -> None:
-    lines = message.splitlines() or ["failed"]
+def _output_name() -> str:
+    """Where stdout goes, as a path when the system can tell (Linux: /proc)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}")
+    except (OSError, ValueError):
+        return "standard output"
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so what is still buffered does not fail again at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
+def _error(error: FamtriageError | str) -> None:
+    """One line on stderr, escaped: errors may quote customer data (a line feed in it
+    shows as ␊). An import's problems are listed one per line."""
+    from famtriage.core.source.origin import ImportProblems
+
+    message = str(error) or "failed"
+    many = isinstance(error, ImportProblems)
+    lines = [display(line) for line in message.split("\n")] if many else [display(message)]
     print(f"famtriage: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"  {line}", file=sys.stderr)

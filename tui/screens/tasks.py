@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks, visible_tasks
+from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks
 from famtriage.tui.messages import TasksListed
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
@@ -59,7 +59,7 @@ class TasksScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tasks")
     def refresh_tasks(self) -> None:
-        self.post_message(TasksListed(visible_tasks(self.ctx, list_tasks())))
+        self.post_message(TasksListed(list_tasks(self.ctx)))
 
     def on_tasks_listed(self, message: TasksListed) -> None:
         table = self.query_one("#tasks", FrameTable)
