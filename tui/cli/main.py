@@ -97,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"{where}: cannot write: {exc.strerror or exc}")
         _discard_output()
         return EXIT_REFUSED
+    except Exception as exc:  # a bug or a driver's error: still one line, never a traceback
+        if os.environ.get("FAMTRIAGE_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        _error(
+            f"unexpected error ({type(exc).__name__}): {first}; nothing more was written "
+            "(FAMTRIAGE_DEBUG=1 shows the traceback)"
+        )
+        return EXIT_REFUSED
 
 
 def _output_name() -> str:
