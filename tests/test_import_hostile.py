@@ -255,6 +255,25 @@ PARQUET_CASES = [
     ),
     pytest.param(
         "families",
+        pl.DataFrame({"family_id": [1.0, 2.0, 2.0**24 + 2], "org_id": [7, 7, 7]}).cast(
+            {"family_id": pl.Float32}
+        ),
+        [
+            "families.parquet:3: family_id: beyond 16777216 in a number cell, where "
+            "digits may be lost; write it as text ('16777218.0')"
+        ],
+        id="float32-id-past-exact",
+    ),
+    pytest.param(
+        "payments",
+        pl.DataFrame({"payment_id": [40, 41], "family_id": [1, 1], "amount": [10.1, 1.005]}).cast(
+            {"amount": pl.Float32}
+        ),
+        [f"payments.parquet:2: amount: {NOT_MONEY} ('1.005')"],
+        id="float32-amount-off-the-cent",
+    ),
+    pytest.param(
+        "families",
         pl.DataFrame(
             {"family_id": [[1], [2]], "org_id": [{"o": 7}, {"o": 7}], "family_name": [b"A", b"B"]}
         ),
@@ -479,8 +498,16 @@ def test_values_at_the_edges_are_kept_exactly(tmp_path: Path) -> None:
         }
     )
     replace_with(folder, "payments", frame, ".parquet")
+    replace_with(
+        folder, "policies", pl.DataFrame({"policy_id": [60], "family_id": [1.0]}), ".parquet"
+    )
     cents = imported(tmp_path / "b.db", folder, "payments").sort("payment_id")["amount_cents"]
     assert cents.to_list() == [1010, 299]
+    folder = write_export(tmp_path / "float32")
+    frame = frame.with_columns(pl.Series("amount", [10.1, -0.05], dtype=pl.Float32))
+    replace_with(folder, "payments", frame, ".parquet")
+    cents = imported(tmp_path / "f.db", folder, "payments").sort("payment_id")["amount_cents"]
+    assert cents.to_list() == [1010, -5]
     folder = write_export(tmp_path / "xlsx")
     frame = pl.DataFrame({"payment_id": [40], "family_id": [1], "amount": [10.1]})
     replace_with(folder, "payments", frame, ".xlsx")

@@ -16,12 +16,11 @@ from famtriage.core.emails import normalize_series
 from famtriage.core.errors import InputError, reason
 from famtriage.core.source import formats, workbook
 from famtriage.core.source.origin import (
-    MAX_PROBLEMS,
     Source,
     raise_problems,
     source_of,
 )
-from famtriage.core.source.parsing import INT64_MAX, PARSERS
+from famtriage.core.source.parsing import INT64_MAX, PARSERS, Parsed
 from famtriage.core.store import tablespec
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -120,50 +119,67 @@ def _collect(source: Source, scan: pl.LazyFrame, problems: list[str]) -> pl.Data
 
 
 def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.DataFrame:
-    """Parse each column to its kind; every refused or missing required value is a problem."""
+    """Parse each column to its kind; every refused or missing required value is a problem.
+
+    Each column is parsed once, then checked (polars would parse it again for every
+    expression that used the parse)."""
     spec = tablespec.IMPORT_SPECS[source.table]
     columns = {c.strip().lower(): c for c in raw.columns}
     absent = [f for f in spec.required if f not in columns]
     if absent:
         problems.append(source.at(1, ", ".join(absent), "required column missing"))
         return pl.DataFrame()
-    values: list[pl.Expr] = []
-    verdicts: list[pl.Expr] = []
+    parsed: dict[str, Parsed] = {}
+    stage: list[pl.Expr] = []
     for field in spec.fields:
-        if field.name not in columns:
-            values.append(pl.lit(None, _dtype(field.kind)).alias(field.name))
-            continue
-        col, dtype = pl.col(columns[field.name]), raw.schema[columns[field.name]]
-        present = col.is_not_null()
-        if dtype == pl.String:
-            present = present & col.str.contains(r"\S")
-        parsed = PARSERS[field.kind](col, dtype)
-        values.append(pl.when(present).then(parsed.value).alias(field.name))
-        verdicts.append(pl.when(present).then(parsed.problem).alias(f"bad:{field.name}"))
-        if field.required:
-            verdicts.append(
-                pl.when(~present)
-                .then(pl.lit("required value missing"))
-                .alias(f"missing:{field.name}")
-            )
-    typed = raw.select(*values, *verdicts)
-    _collect_problems(source, raw, typed.select(v.meta.output_name() for v in verdicts), problems)
-    return typed.select(f.name for f in spec.fields)
+        if field.name in columns:
+            col, dtype = pl.col(columns[field.name]), raw.schema[columns[field.name]]
+            present = col.is_not_null()
+            if dtype == pl.String:
+                present = present & col.str.contains(r"\S")
+            parsed[field.name] = PARSERS[field.kind](col, dtype)
+            stage += [
+                parsed[field.name].value.alias(f"parsed:{field.name}"),
+                present.alias(f"present:{field.name}"),
+            ]
+    both = pl.concat([raw, raw.select(stage)], how="horizontal")  # checks may read the raw cell
+    typed = both.select(
+        pl.when(pl.col(f"present:{f.name}") & ~parsed[f.name].refused(pl.col(f"parsed:{f.name}")))
+        .then(pl.col(f"parsed:{f.name}"))
+        .alias(f.name)
+        if f.name in parsed
+        else pl.lit(None, _dtype(f.kind)).alias(f.name)
+        for f in spec.fields
+    )
+    sides = [both, typed.select(pl.all().name.prefix("typed:"))]
+    _collect_problems(source, pl.concat(sides, how="horizontal"), parsed, problems)
+    return typed
 
 
 def _collect_problems(
-    source: Source, raw: pl.DataFrame, verdicts: pl.DataFrame, problems: list[str]
+    source: Source, rows: pl.DataFrame, parsed: dict[str, Parsed], problems: list[str]
 ) -> None:
-    if len(problems) >= MAX_PROBLEMS or verdicts.width == 0:
+    """A line for each value present but refused and each required value missing (rows:
+    the raw, parsed and typed columns side by side); the reasons are worked out only for
+    the rows reported."""
+    required = set(tablespec.IMPORT_SPECS[source.table].required)
+    flags = {
+        **{f"bad:{f}": pl.col(f"present:{f}") & pl.col(f"typed:{f}").is_null() for f in parsed},
+        **{f"missing:{f}": ~pl.col(f"present:{f}") for f in parsed if f in required},
+    }
+    found = rows.select(flag.any().alias(name) for name, flag in flags.items()).row(0, named=True)
+    if not any(found.values()):
         return
-    hit = verdicts.select(pl.all().is_not_null().any()).row(0, named=True)
-    columns = {c.strip().lower(): c for c in raw.columns}
-    rows = pl.concat([raw, verdicts], how="horizontal").with_row_index("_row")
-    for name in (n for n, found in hit.items() if found):
+    columns = {c.strip().lower(): c for c in rows.columns if ":" not in c}
+    numbered = rows.with_row_index("_row")
+    for name in (n for n, hit in found.items() if hit):
         kind, field = name.split(":", 1)
-        shown = columns[field] if kind == "bad" else None
-        bad = rows.filter(pl.col(name).is_not_null())
-        problems.extend(source.rows(bad, "_row", field, pl.col(name), value=shown))
+        bad = numbered.filter(flags[name])
+        if kind == "bad":
+            why = parsed[field].problem(pl.col(f"parsed:{field}"))
+            problems += source.rows(bad, "_row", field, why, columns[field])
+        else:
+            problems += source.rows(bad, "_row", field, "required value missing")
 
 
 def read_export(
@@ -247,8 +263,12 @@ def _dtype(kind: str) -> pl.DataType:
 def _check_unique(
     tables: dict[str, pl.DataFrame], sources: dict[str, Source], problems: list[str]
 ) -> None:
+    """Each table's ids are unique (a sort finds out fast; only then are rows named)."""
     for name, frame in tables.items():
         key = tablespec.IMPORT_SPECS[name].key
+        ordered = pl.col(key).drop_nulls().sort()
+        if not frame.select((ordered == ordered.shift(1)).any()).item():
+            continue
         dup = frame.with_row_index("_row").filter(
             pl.col(key).is_duplicated() & pl.col(key).is_not_null()
         )
@@ -271,6 +291,9 @@ def _check_references(
 def _check_total(payments: pl.DataFrame, source: Source, problems: list[str]) -> None:
     """Every sum of amounts must fit int64 cents (polars would wrap it, SQLite refuse it):
     the sum of their sizes is checked, which bounds any family's or organization's total."""
+    largest = payments.select(pl.col("amount").cast(pl.Int128).abs().max()).item() or 0
+    if largest * payments.height <= INT64_MAX:  # the usual case, without a running sum
+        return
     running = pl.col("amount").cast(pl.Int128).abs().cum_sum()
     past = payments.with_row_index("_row").filter(running > INT64_MAX).head(1)
     limit = f"{INT64_MAX // 100:,}.{INT64_MAX % 100:02d}"
