@@ -1,4 +1,5 @@
-"""Shared fixtures: a store loaded with the sample data, and a session on it."""
+"""Shared fixtures: a store loaded with the sample data, and a session on it; the same
+data made hostile (terminal escapes and bidi overrides in every text column)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hostile_support import build_hostile_store, build_oversized_store
 
 from famtriage.core.access.context import Context
 from famtriage.core.source.importer import import_export
@@ -37,9 +39,7 @@ def _sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sample_db(tmp_path: Path, _sample_template: Path) -> Path:
-    target = tmp_path / "store.db"
-    shutil.copy(_sample_template, target)
-    return target
+    return Path(shutil.copy(_sample_template, tmp_path / "store.db"))
 
 
 @pytest.fixture
@@ -51,3 +51,29 @@ def store(sample_db: Path) -> Store:
 def ctx(store: Store) -> Context:
     """The sample store as its Admin, every organization in view."""
     return Context.open(store)
+
+
+@pytest.fixture(scope="session")
+def _hostile_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "hostile.db"
+    build_hostile_store(path)
+    return path
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path, _hostile_template: Path) -> Path:
+    """The sample store with escape sequences in every text column (tests/hostile_support)."""
+    return Path(shutil.copy(_hostile_template, tmp_path / "hostile.db"))
+
+
+@pytest.fixture
+def hostile_ctx(hostile_db: Path) -> Context:
+    return Context.open(Store.open(hostile_db))
+
+
+@pytest.fixture(scope="session")
+def oversized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10 MB family name (#1001) and 1,000,000-character emails; tests only read it."""
+    path = tmp_path_factory.mktemp("oversized") / "oversized.db"
+    build_oversized_store(path)
+    return path

@@ -7,17 +7,22 @@ them, after asking core whether the acting staff member may.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 
 from famtriage.core.access.context import Context
 from famtriage.core.access.views import require_view
 from famtriage.core.errors import FamtriageError, PermissionDenied
 from famtriage.core.report.family import family_detail
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import TaskHandle, get_task, load_task_report, task_meta
 from famtriage.tui.commands import FamtriageCommands
+from famtriage.tui.guard import ControlGuard
 from famtriage.tui.keys import HELP, QUIT
 from famtriage.tui.modals.notice import NoticeModal
 from famtriage.tui.screens.audit import AuditScreen
@@ -54,6 +59,32 @@ class FamtriageApp(App[int]):
         """Report tasks started in this session, by id: the ones Tasks can cancel."""
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over SSH every animation is a delay
+        if ctx.actor.acting_for is not None:  # impersonation is never out of sight
+            self.title = f"famtriage · {display(ctx.actor.label, HEADING_LIMIT)}"
+        self.guard = ControlGuard()
+        """Escapes any control character a screen let through (it should find none)."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        guard = [self.guard] if self.guard.enabled else []
+        return [*super().get_line_filters(), *guard]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification as plain text, escaped: it may quote customer data."""
+        super().notify(
+            display(message),
+            title=display(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.ctx.store.on_notice = self.show_notice  # from now on, instead of stderr

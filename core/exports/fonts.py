@@ -5,7 +5,9 @@ as "?". The export embeds a TrueType font with wide coverage (DejaVu Sans, from 
 `fonts-dejavu-core`) and falls back, glyph by glyph, to a CJK font (Droid Sans Fallback
 from `fonts-droid-fallback`, or another listed below). Text that no installed font
 covers would print as empty boxes: `missing_glyphs` finds it first, so the export says
-how many names, in which scripts, and what to install.
+how many names, in which scripts, and what to install. A third font, when installed,
+draws the Control Pictures (␛, ␇ …) that show escaped control characters
+(`core.safe_text`); without it the PDF writes those as `<U+001B>`.
 """
 
 from __future__ import annotations
@@ -39,8 +41,17 @@ CJK_FONTS: tuple[Path, ...] = (
 )
 """Fallbacks for the glyphs the text font lacks (Chinese, Japanese, Korean)."""
 
+SYMBOL_FONTS: tuple[Path, ...] = (
+    _TRUETYPE / "freefont/FreeSans.ttf",
+    _TRUETYPE / "freefont/FreeMono.ttf",
+)
+"""Fonts with the Control Pictures block (U+2400–U+2421), from `fonts-freefont-ttf`."""
+CONTROL_PICTURES = frozenset(range(0x2400, 0x2422))
 
-INSTALL_HINT = "`apt-get install fonts-dejavu-core fonts-droid-fallback` (Debian, Ubuntu)"
+
+INSTALL_HINT = (
+    "`apt-get install fonts-dejavu-core fonts-droid-fallback fonts-freefont-ttf` (Debian, Ubuntu)"
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +59,22 @@ class PdfFonts:
     regular: Path
     bold: Path
     cjk: Path | None
+    symbols: Path | None = None
+    """Draws the Control Pictures the text fonts lack (None: none installed)."""
+
+    @property
+    def fallbacks(self) -> tuple[Path, ...]:
+        return tuple(f for f in (self.cjk, self.symbols) if f is not None)
 
     def covered(self) -> frozenset[int]:
-        """Every code point the text font or its fallback can draw."""
-        fonts = [self.regular] + ([self.cjk] if self.cjk is not None else [])
+        """Every code point the text font or its fallbacks can draw."""
+        fonts = [self.regular, *self.fallbacks]
         return frozenset().union(*(_code_points(str(f)) for f in fonts))
+
+    @property
+    def notation(self) -> str:
+        """How escaped control characters print: as Control Pictures when a font has them."""
+        return "pictures" if self.covered() >= CONTROL_PICTURES else "codes"
 
 
 @functools.cache
@@ -123,6 +145,7 @@ def find_fonts() -> PdfFonts:
                 regular,
                 bold if bold.is_file() else regular,
                 next((p for p in CJK_FONTS if p.is_file()), None),
+                next((p for p in SYMBOL_FONTS if p.is_file()), None),
             )
     raise Conflict(
         "no Unicode font for the PDF export; install one, e.g. "

@@ -1,5 +1,6 @@
 """What the CSV, XLSX and PDF writers share: the flat export frame (one row per family
-in a group), formula-injection neutralizing, and the metadata printed on each file."""
+in a group), formula-injection neutralizing, the metadata printed on each file, and the
+display rule (`core.safe_text`) applied in bulk to what XLSX and PDF show."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import polars.selectors as cs
 
 from famtriage.core.errors import Cancelled
 from famtriage.core.report.fam12 import Report
+from famtriage.core.safe_text import cut_expr, display_expr
 
 FORMATS = ("csv", "xlsx", "pdf")
 PAPERS = ("a4", "letter")
@@ -103,6 +105,24 @@ def neutralize(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col(name))
         .alias(name)
         for name in frame.select(cs.string()).columns
+    )
+
+
+def shown(frame: pl.DataFrame, limit: int, notation: str = "pictures") -> pl.DataFrame:
+    """Every text column as a reader sees it: control and bidi characters escaped, values
+    longer than `limit` cut with a note (CSV keeps the values exact instead)."""
+    return frame.with_columns(
+        display_expr(pl.col(name), limit, notation) for name in frame.select(cs.string()).columns
+    )
+
+
+def cut_cells(frame: pl.DataFrame, limit: int) -> int:
+    """How many text cells of `frame` `shown(frame, limit)` cuts."""
+    names = frame.select(cs.string()).columns
+    if not names or frame.is_empty():
+        return 0
+    return int(
+        frame.select(pl.sum_horizontal(cut_expr(pl.col(n), limit).sum() for n in names)).item()
     )
 
 

@@ -3,12 +3,18 @@
 Every page carries the title, the organization(s), when the report was generated and
 "Page X of Y". A group's block (heading, recommendation, its families) starts a new page
 rather than split when it fits on one; a longer group continues with its table header
-repeated.
+repeated. Text follows the display rule (`core.safe_text`), applied in bulk before layout:
+control and bidi characters escaped, a value longer than 2,000 characters cut with a note;
+a cell then cuts what it cannot hold with "…", in time linear in what it shows.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
@@ -16,10 +22,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from famtriage.core.exports.fonts import PdfFonts, find_fonts, missing_glyphs
-from famtriage.core.exports.frame import ExportMeta, Steps, action_counts, export_frame
+from famtriage.core.exports.frame import ExportMeta, Steps, action_counts, export_frame, shown
 from famtriage.core.files import private_target
 from famtriage.core.formatting import iso, money_display
 from famtriage.core.report.fam12 import TITLE, Report
+from famtriage.core.safe_text import DISPLAY_LIMIT, display
 
 FONT = "text"
 ROW_H = 5.0
@@ -61,9 +68,13 @@ class _Document(FPDF):
         self.set_auto_page_break(True, margin=14)
         self.add_font(FONT, "", fonts.regular)
         self.add_font(FONT, "B", fonts.bold)
-        if fonts.cjk is not None:
-            self.add_font("cjk", "", fonts.cjk)
-            self.set_fallback_fonts(["cjk"], exact_match=False)
+        fallbacks = {"cjk": fonts.cjk, "symbols": fonts.symbols}
+        for name, font in fallbacks.items():
+            if font is not None:
+                self.add_font(name, "", font)
+        if any(fallbacks.values()):
+            used = [name for name, font in fallbacks.items() if font is not None]
+            self.set_fallback_fonts(used, exact_match=False)
         self.alias_nb_pages(PAGES)
         scale = self.epw / sum(width for _, _, width, _ in TABLE)
         self.widths = [width * scale for _, _, width, _ in TABLE]
@@ -91,20 +102,22 @@ class _Document(FPDF):
         """Height a fresh page offers below its running header."""
         return self.page_break_trigger - self.t_margin - 7 - 2 * LINE_H - 2
 
-    def text_width(self, text: str) -> float:
-        """Width of `text` in the current font, from cached character widths.
+    def char_widths(self, text: str) -> Iterator[float]:
+        """Each character's width in the current font, from a cache.
 
         fpdf2's `get_string_width` re-parses the string for fallback fonts on every
         call; a large report measures a million cells.
         """
         glyphs = self._glyphs.setdefault((self.font_style, self.font_size_pt), {})
-        total = 0.0
         for char in text:
             width = glyphs.get(char)
             if width is None:
                 width = glyphs[char] = self.get_string_width(char)
-            total += width
-        return total
+            yield width
+
+    def text_width(self, text: str) -> float:
+        """Width of `text` in the current font."""
+        return sum(self.char_widths(text))
 
     def put(self, x: float, width: float, h: float, text: str, align: str = "L") -> None:
         """Print one line in a box at (x, current y), the cursor left where it was.
@@ -124,13 +137,22 @@ class _Document(FPDF):
         self.text(x + offset, self.get_y() + h / 2 + 0.3 * self.font_size, text)
 
     def fit(self, text: str, width: float) -> str:
-        """`text` cut with "…" to fit a cell (a long email stays one line)."""
+        """`text` cut with "…" to fit a cell (a long email stays one line).
+
+        Measures characters only until the cell is full, so a long value costs what a
+        cell shows, not its length.
+        """
         room = width - 2 * self.c_margin
-        if len(text) * self.font_size <= room or self.text_width(text) <= room:
+        if len(text) * self.font_size <= room:
             return text
-        while text and self.text_width(text + "…") > room:
-            text = text[:-1]
-        return text + "…"
+        ends: list[float] = []  # the width of each prefix that fits
+        for end in accumulate(self.char_widths(text)):
+            if end > room:
+                break
+            ends.append(end)
+        else:
+            return text
+        return text[: bisect_right(ends, room - self.text_width("…"))] + "…"
 
 
 def write_pdf(
@@ -146,20 +168,40 @@ def write_pdf(
     """Lay the report out and write it through a private temp file; return a warning
     when some names hold characters no installed font can draw."""
     fonts = fonts or find_fonts()
-    families = export_frame(report, meta)
-    texts = [families, report.possible, pl.DataFrame({"text": [_subtitle(report, meta)]})]
-    gap = missing_glyphs(texts, fonts.covered())
+    texts = _texts(report, meta, fonts.notation)
+    frames = [texts.families, texts.possible, pl.DataFrame({"text": [texts.subtitle]})]
+    gap = missing_glyphs(frames, fonts.covered())
     with private_target(path, force=force) as tmp:
-        pdf_document(report, meta, paper, steps, fonts, families).output(str(tmp))
+        pdf_document(report, meta, paper, steps, fonts, texts).output(str(tmp))
     return [] if gap is None else [gap.message()]
 
 
-def _subtitle(report: Report, meta: ExportMeta) -> str:
-    return (
-        f"Organization: {meta.orgs_text(report)}   ·   Generated at: "
-        f"{iso(report.generated_at)}   ·   Scope: {report.scope}"
-        + (f"   ·   Run by: {meta.staff}" if meta.staff else "")
+@dataclass(frozen=True)
+class _Texts:
+    """What the PDF prints, as printed: escaped and cut (`core.safe_text`)."""
+
+    families: pl.DataFrame
+    """The export rows (text columns shown)."""
+    possible: pl.DataFrame
+    """The look-alike sets: `org`, `families`, `emails`, `why`."""
+    subtitle: str
+
+
+def _texts(report: Report, meta: ExportMeta, notation: str) -> _Texts:
+    families = shown(export_frame(report, meta), DISPLAY_LIMIT, notation)
+    labels = [meta.org_label(o) for o in report.possible["org_id"].to_list()]
+    possible = report.possible.select(
+        pl.Series("org", labels, dtype=pl.String),
+        pl.col("families").list.eval(pl.format("#{}", pl.element())).list.join(", "),
+        pl.col("emails").list.join(", "),
+        "why",
     )
+    subtitle = (
+        f"Organization: {display(meta.orgs_text(report), notation=notation)}   ·   "
+        f"Generated at: {iso(report.generated_at)}   ·   Scope: {report.scope}"
+        + (f"   ·   Run by: {display(meta.staff, notation=notation)}" if meta.staff else "")
+    )
+    return _Texts(families, shown(possible, DISPLAY_LIMIT, notation), subtitle)
 
 
 def pdf_document(
@@ -168,13 +210,15 @@ def pdf_document(
     paper: str = "a4",
     steps: Steps | None = None,
     fonts: PdfFonts | None = None,
-    families: pl.DataFrame | None = None,
+    texts: _Texts | None = None,
 ) -> FPDF:
     """The laid-out document (every group, then the look-alike logins)."""
-    pdf = _Document(paper, _subtitle(report, meta), fonts or find_fonts())
+    fonts = fonts or find_fonts()
+    texts = texts or _texts(report, meta, fonts.notation)
+    pdf = _Document(paper, texts.subtitle, fonts)
     pdf.add_page()
     pdf.set_font(FONT, "", 9)
-    families = _rows(export_frame(report, meta) if families is None else families)
+    families = _rows(texts.families)
     counts = action_counts(report)
     pdf.cell(
         0,
@@ -194,7 +238,7 @@ def pdf_document(
         _group(pdf, group)
         done += group.height
         steps(done, families.height)
-    _possible(pdf, report, meta)
+    _possible(pdf, texts.possible)
     return pdf
 
 
@@ -271,9 +315,9 @@ def _table_row(pdf: _Document, row: dict) -> None:
     pdf.ln(ROW_H)
 
 
-def _possible(pdf: _Document, report: Report, meta: ExportMeta) -> None:
+def _possible(pdf: _Document, possible: pl.DataFrame) -> None:
     """The look-alike logins, clearly apart: possibly one person, never merged."""
-    if report.possible.height == 0:
+    if possible.height == 0:
         return
     if pdf.room() < 30:
         pdf.add_page()
@@ -286,17 +330,16 @@ def _possible(pdf: _Document, report: Report, meta: ExportMeta) -> None:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    for item in report.possible.iter_rows(named=True):
+    for item in possible.iter_rows(named=True):
         pdf.set_font(FONT, "B", 8)
-        families = ", ".join(f"#{i}" for i in item["families"])
         pdf.cell(
             0,
             LINE_H + 1,
-            f"{meta.org_label(item['org_id'])}: families {families}",
+            f"{item['org']}: families {item['families']}",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
         pdf.set_font(FONT, "", 8)
-        text = f"{', '.join(item['emails'])} — {item['why']}"
+        text = f"{item['emails']} — {item['why']}"
         pdf.multi_cell(0, LINE_H, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)

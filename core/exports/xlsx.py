@@ -3,7 +3,9 @@
 Built for 100k rows: xlsxwriter in constant-memory mode, values prepared column-wise by
 polars (dates as Excel serial numbers, money as amounts), number formats set once per
 column, and the per-group band drawn by one conditional format instead of per-cell
-formats. Strings are never turned into formulas or links.
+formats. Strings are never turned into formulas or links. What a cell shows follows
+the display rule (`core.safe_text`): control and bidi characters escaped, and a value
+over Excel's 32,767 characters cut with a note, which the writer reports.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from famtriage.core.exports.frame import (
     ExportMeta,
     Steps,
     action_counts,
+    cut_cells,
     export_frame,
     neutralize,
+    shown,
 )
 from famtriage.core.files import private_target
 from famtriage.core.formatting import iso
 from famtriage.core.report.fam12 import TITLE, Report
+from famtriage.core.safe_text import XLSX_LIMIT, display, is_cut
 
 DATE_COLUMNS = ("created_at", "last_activity")
 MONEY_COLUMNS = ("payments_total_cents",)
@@ -45,40 +50,60 @@ _OPTIONS = {
 def write_xlsx(
     report: Report, path: Path, meta: ExportMeta, *, force: bool = False, steps: Steps | None = None
 ) -> list[str]:
-    """Write the workbook to a private temp file, renamed onto `path` when complete."""
-    frame = export_frame(report, meta)
+    """Write the workbook to a private temp file, renamed onto `path` when complete;
+    return a warning when cells had to be cut to Excel's limit."""
+    families = export_frame(report, meta)
+    possible = _possible_rows(report)
+    summary = _summary_rows(report, meta, families.height)
+    cut = (
+        cut_cells(families, XLSX_LIMIT)
+        + cut_cells(possible, XLSX_LIMIT)
+        + sum(isinstance(v, str) and is_cut(v, XLSX_LIMIT) for _, v in summary)
+    )
     with private_target(path, force=force) as tmp:
         book = xlsxwriter.Workbook(str(tmp), _OPTIONS)
-        _summary(book, report, meta, frame)
-        _families(book, frame, steps or Steps())
-        _possible(book, report)
+        _summary(book, summary)
+        _families(book, shown(families, XLSX_LIMIT), steps or Steps())
+        _possible(book, shown(possible, XLSX_LIMIT))
         book.close()
-    return []
+    if not cut:
+        return []
+    cells = "1 cell" if cut == 1 else f"{cut:,} cells"
+    return [
+        f"XLSX: {cells} held more than {XLSX_LIMIT:,} characters, the most an Excel cell "
+        'holds; they were cut and end in "… (cut, N characters)".'
+    ]
 
 
-def _summary(book: Workbook, report: Report, meta: ExportMeta, frame: pl.DataFrame) -> None:
+def _summary_rows(report: Report, meta: ExportMeta, families: int) -> list[tuple[str, str | int]]:
+    counts = action_counts(report)
+    return [
+        ("Organization(s)", meta.orgs_text(report)),
+        ("Generated at", iso(report.generated_at) or ""),
+        ("Scope", report.scope),
+        ("Run by", meta.staff or ""),
+        ("Groups", report.group_count),
+        ("Families in groups", families),
+        ("Groups to merge", counts["merge"]),
+        ("Groups to delete from", counts["delete"]),
+        ("Groups to review", counts["review"]),
+        ("Possibly the same person (not merged)", report.possible.height),
+    ]
+
+
+def _summary(book: Workbook, rows: list[tuple[str, str | int]]) -> None:
     sheet = book.add_worksheet("Summary")
     title = book.add_format({"bold": True, "font_size": 14})
     label = book.add_format({"bold": True})
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 60)
     sheet.write_string(0, 0, TITLE, title)
-    counts = action_counts(report)
-    rows: list[tuple[str, str | int]] = [
-        ("Organization(s)", meta.orgs_text(report)),
-        ("Generated at", iso(report.generated_at) or ""),
-        ("Scope", report.scope),
-        ("Run by", meta.staff or ""),
-        ("Groups", report.group_count),
-        ("Families in groups", frame.height),
-        ("Groups to merge", counts["merge"]),
-        ("Groups to delete from", counts["delete"]),
-        ("Groups to review", counts["review"]),
-        ("Possibly the same person (not merged)", report.possible.height),
-    ]
     for r, (name, value) in enumerate(rows, start=2):
         sheet.write_string(r, 0, name, label)
-        sheet.write(r, 1, value)
+        if isinstance(value, str):
+            sheet.write_string(r, 1, display(value, XLSX_LIMIT))
+        else:
+            sheet.write_number(r, 1, value)
 
 
 def _excel_values(frame: pl.DataFrame) -> pl.DataFrame:
@@ -133,11 +158,8 @@ def _band(book: Workbook, sheet: Worksheet, last_row: int, last_col: int) -> Non
     )
 
 
-def _possible(book: Workbook, report: Report) -> None:
-    """The look-alike logins, on their own sheet: shown for review, never merged."""
-    sheet = book.add_worksheet("Possibly same person")
-    header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "bottom": 1})
-    rows = neutralize(
+def _possible_rows(report: Report) -> pl.DataFrame:
+    return neutralize(
         report.possible.select(
             "org_id",
             pl.col("families").list.eval(pl.element().cast(pl.String)).list.join(", "),
@@ -145,6 +167,12 @@ def _possible(book: Workbook, report: Report) -> None:
             "why",
         )
     )
+
+
+def _possible(book: Workbook, rows: pl.DataFrame) -> None:
+    """The look-alike logins, on their own sheet: shown for review, never merged."""
+    sheet = book.add_worksheet("Possibly same person")
+    header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "bottom": 1})
     for c, width in enumerate((8, 24, 60, 80)):
         sheet.set_column(c, c, width)
     sheet.write_row(0, 0, ["Org", "Families", "Emails", "Why"], header)

@@ -2,7 +2,9 @@
 
 Ids are integers, money a string with two decimals, times ISO 8601. Keys may be added,
 never changed. The report document is assembled by polars (a million families would be
-slow as Python dicts).
+slow as Python dicts). Strings are exact; control and bidi characters in them are written
+as \\uXXXX escapes (`core.safe_text.json_bytes`), so a document printed on a terminal
+cannot act on it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import polars as pl
 
 from famtriage.core.formatting import iso, iso_date_expr, iso_expr, money, money_expr
 from famtriage.core.report.fam12 import TITLE, Report
+from famtriage.core.safe_text import json_bytes, json_text
 
 if TYPE_CHECKING:
     from famtriage.core.report.family import FamilyDetail
@@ -98,7 +101,7 @@ def report_groups(report: Report) -> pl.DataFrame:
 
 
 def report_document(report: Report) -> bytes:
-    """The report as UTF-8 JSON bytes."""
+    """The report as UTF-8 JSON bytes (control and bidi characters escaped)."""
     head = {"generated_at": iso(report.generated_at), "scope": report.scope, "title": TITLE}
     out = io.BytesIO()
     out.write(json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "groups": ')
@@ -106,14 +109,14 @@ def report_document(report: Report) -> bytes:
     out.write(b', "possible_same_person": ')
     _write_array(report.possible, out)
     out.write(b"}\n")
-    return out.getvalue()
+    return json_bytes(out.getvalue())
 
 
 def plan_document(report: Report) -> str:
     groups = report.groups.select(
         "org_id", "email", "action", "survivor", "merge", "delete", "reason"
     )
-    return f'{{"groups": {_array(groups)}}}'
+    return json_text(f'{{"groups": {_array(groups)}}}')
 
 
 def search_document(query: str, hits: list[SearchHit]) -> dict[str, Any]:

@@ -18,13 +18,19 @@ from pathlib import Path
 import polars as pl
 
 from famtriage.core.errors import reason
-from famtriage.core.source.origin import MAX_PROBLEMS, Source, ambiguous_columns
+from famtriage.core.source.origin import (
+    MAX_PROBLEMS,
+    UNREADABLE,
+    Source,
+    ambiguous_columns,
+    shown,
+)
 from famtriage.core.store import tablespec
 
 _FIELD = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _WELL_QUOTED = rf"^{_FIELD}(?:,{_FIELD})*$"
 _QUOTED = r'"(?:[^"]|"")*"'
-BAD_BYTE = "\ufffd"
+_BAD_BYTE = "\ufffd"
 _CHUNK = 1 << 20
 
 _ACCEPTED = (
@@ -40,14 +46,14 @@ _ACCEPTED = (
 
 
 def scan(source: Source, wanted: set[str] | None, problems: list[str]) -> pl.LazyFrame | None:
-    """The file's columns (all, or the `wanted` ones and the table's required ones), CSV
-    as text and Parquet with its own types; None, with problems added, when the file
-    cannot be read as it is."""
+    """The file's columns for the table's fields (or only the `wanted` ones and the
+    required ones), CSV as text and Parquet with its own types; None, with problems
+    added, when the file cannot be read as it is."""
     try:
         if source.suffix == ".csv":
             return _csv(source, wanted, problems)
         return _parquet(source, wanted, problems)
-    except Exception as exc:  # a library's own complaint about the file, as one line
+    except UNREADABLE as exc:
         problems.append(f"{source.label}: cannot read: {reason(exc)}")
         return None
 
@@ -96,12 +102,14 @@ def _is_utf8(path: Path) -> bool:
 
 def _bad_bytes(source: Source, header: list[str], frame: pl.DataFrame) -> list[str]:
     """Each cell (and header name) that held bytes which are not UTF-8 (shown as �)."""
-    out = [
-        source.at(1, name, "column name is not valid UTF-8") for name in header if BAD_BYTE in name
+    out = [  # a header name as a quoted value: it may be long, or hold control characters
+        source.at(1, shown(name), "column name is not valid UTF-8")
+        for name in header
+        if _BAD_BYTE in name
     ]
     rows = frame.with_row_index("_row")
     for position, name in zip(frame.columns, header, strict=True):
-        bad = rows.filter(pl.col(position).str.contains(BAD_BYTE, literal=True))
+        bad = rows.filter(pl.col(position).str.contains(_BAD_BYTE, literal=True))
         out += source.rows(bad, "_row", name, "not valid UTF-8", value=position)
     return out
 
@@ -131,7 +139,7 @@ def _well_formed(source: Source, data: Path | bytes, problems: list[str]) -> boo
         blank=pl.col("text") == "",
     ).collect()
     if shape.is_empty():
-        problems.append(f"{source.label}: empty file (no header)")
+        problems.append(source.at(1, "(row)", "the file is empty: no header"))
         return False
     width = shape["fields"][0]
     why = (
@@ -140,7 +148,8 @@ def _well_formed(source: Source, data: Path | bytes, problems: list[str]) -> boo
         .when(~pl.col("well"))
         .then(pl.lit("a quote inside a field, or text after a closing quote"))
         .when(~pl.col("blank") & (pl.col("fields") != width))
-        .then(pl.format("{} field(s) where the header has {}", pl.col("fields"), pl.lit(width)))
+        # concat_str: polars 2.1 panics on pl.format inside this when/then chain
+        .then(pl.concat_str(pl.col("fields"), pl.lit(f" field(s) where the header has {width}")))
     )
     bad = shape.with_row_index("row", offset=1).filter(why.is_not_null())
     problems += [
@@ -160,7 +169,7 @@ def _parquet(source: Source, wanted: set[str] | None, problems: list[str]) -> pl
         return None
     keep = [names[i] for i in pick(source, names, wanted)]
     unfit = [
-        source.at(1, name.strip().lower(), f"a column of {schema[name]}, not of values")
+        source.at(1, name.strip().lower(), f"a column of {schema[name]}, a type no field takes")
         for name in keep
         if not _accepted(schema[name])
     ]
@@ -169,5 +178,6 @@ def _parquet(source: Source, wanted: set[str] | None, problems: list[str]) -> pl
 
 
 def _accepted(dtype: pl.DataType) -> bool:
-    """Plain values only: a list, struct, binary or other nested column is not a cell."""
+    """Numbers, text, true/false, dates and date-times: a list, struct, binary, time of
+    day or duration column holds nothing a field takes."""
     return dtype.is_numeric() or any(dtype == kind or isinstance(dtype, kind) for kind in _ACCEPTED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,10 +123,11 @@ def import_tables(
         staff = _new_staff(bulk, tables["staff"].with_row_index("_row"))
         where = sources or {}
         numbered = {n: tables[n].with_row_index("_row") for n in FAMILY_TABLES if not was_empty}
+        restorable = _restorable(bulk, held) if not was_empty else {}
         problems = [
             line
             for name, frame in {**numbered, "staff": staff}.items()
-            for line in _collisions(bulk, name, frame, source_of(where, name))
+            for line in _collisions(bulk, frame, source_of(where, name), restorable.get(name, {}))
         ]
         raise_problems(problems + _staff_logins(bulk, staff, source_of(where, "staff")))
         tables["staff"] = staff.drop("_row")
@@ -295,12 +297,15 @@ def _secondary_indexes() -> list:
     return [index for name in schema.DATA_TABLES for index in schema.metadata.tables[name].indexes]
 
 
-def _collisions(bulk: Bulk, name: str, frame: pl.DataFrame, source: Source) -> list[str]:
+def _collisions(
+    bulk: Bulk, frame: pl.DataFrame, source: Source, restorable: dict[int, int]
+) -> list[str]:
     """Ids are global: each row (numbered in `_row`) whose id the store already holds, for
-    another organization, is a problem. (A store without families holds no family rows,
-    so the caller checks only staff there.)"""
-    table = schema.metadata.tables[name]
-    key = schema.IMPORT_SPECS[name].key
+    another organization, or that an audit entry can still restore (`restorable`: id →
+    entry), is a problem. (A store without families holds no family rows, so the caller
+    checks only staff there.)"""
+    table = schema.metadata.tables[source.table]
+    key = schema.IMPORT_SPECS[source.table].key
     ids = frame[key].to_list()
     taken: list[int] = []
     for start in range(0, len(ids), 50_000):
@@ -310,7 +315,36 @@ def _collisions(bulk: Bulk, name: str, frame: pl.DataFrame, source: Source) -> l
         if len(taken) >= MAX_PROBLEMS:
             break
     why = pl.format("id {} is already used in the store", pl.col(key))
-    return source.rows(frame.filter(pl.col(key).is_in(taken)), "_row", key, why)
+    lines = source.rows(frame.filter(pl.col(key).is_in(taken)), "_row", key, why)
+    entry = pl.col(key).replace_strict(restorable, default=None, return_dtype=pl.Int64)
+    why = pl.format(
+        "id {} belongs to a deleted row that audit entry #{} can restore", pl.col(key), entry
+    )
+    return lines + source.rows(frame.filter(pl.col(key).is_in(list(restorable))), "_row", key, why)
+
+
+def _restorable(bulk: Bulk, replaced: set[int]) -> dict[str, dict[int, int]]:
+    """Keys of the rows that audit entries still in effect deleted and can restore (a
+    deleted family's guardians, a merge's folded rows), by table, with their entry: a new
+    row may not take one, or that undo would fail. (Entries about an organization being
+    replaced no longer apply: its rows are gone.) Read from the entries' journals, so the
+    cost follows the audit log, not the export."""
+    a = schema.audit_log
+    entries = bulk.rows(
+        select(a.c.audit_id, a.c.org_id, a.c.payload).where(
+            a.c.undone_by.is_(None), a.c.action != "undo"
+        )
+    )
+    held: dict[str, dict[int, int]] = {}
+    for audit_id, org_id, payload in entries:
+        if org_id in replaced:
+            continue
+        for change in json.loads(payload or "{}").get("changes", []):
+            table = change["table"]
+            if change["after"] is None and table in FAMILY_TABLES:
+                key = change["before"][schema.IMPORT_SPECS[table].key]
+                held.setdefault(table, {})[int(key)] = audit_id
+    return held
 
 
 def _staff_logins(bulk: Bulk, staff: pl.DataFrame, source: Source) -> list[str]:

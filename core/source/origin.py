@@ -20,6 +20,9 @@ MAX_PROBLEMS = 50
 SHOWN_CHARS = 60
 """A value quoted in a problem line is cut to this many characters (a 10 MB cell must
 not become a 10 MB line)."""
+UNREADABLE = (Exception, pl.exceptions.PanicException)
+"""What a library raises about a file it cannot take: its errors, and a panic of
+polars' Rust code (which is not an Exception), each turned into one line."""
 
 
 class ImportProblems(InputError):
@@ -106,7 +109,7 @@ def ambiguous_columns(source: Source, header: list[str]) -> list[str]:
         if key in fields:
             seen.setdefault(key, []).append(name)
     return [
-        source.at(1, key, f"two columns for one field ({', '.join(map(repr, names))})")
+        source.at(1, key, f"two columns for one field ({', '.join(map(shown, names))})")
         for key, names in seen.items()
         if len(names) > 1
     ]

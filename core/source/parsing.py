@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -72,9 +72,10 @@ class Parsed:
     kind: str
     value: pl.Expr
     refusals: Callable[[pl.Expr], list[Check]] = _no_refusals
-    unparsed: tuple[Check, ...] = field(default=())
+    unparsed: tuple[Check, ...] = ()
 
     def refused(self, parsed: pl.Expr) -> pl.Expr:
+        """Whether any refusal holds for a row of the parsed column (never null)."""
         held = [condition.fill_null(False) for condition, _ in self.refusals(parsed)]
         return pl.any_horizontal(held) if held else pl.lit(False)
 
@@ -100,6 +101,8 @@ def _decimal_text(col: pl.Expr) -> pl.Expr:
 
 
 def parse_int(col: pl.Expr, dtype: pl.DataType) -> Parsed:
+    """Ids: whole numbers within int64, never truncated, and never from a float cell
+    beyond the point where it stops holding every whole number."""
     if dtype.is_integer():  # only a UInt64 can fail, beyond int64
         return Parsed(
             "int", col.cast(pl.Int64, strict=False), unparsed=((pl.lit(True), INT_RANGE),)
@@ -119,6 +122,7 @@ def parse_int(col: pl.Expr, dtype: pl.DataType) -> Parsed:
 
 
 def parse_bool(col: pl.Expr, dtype: pl.DataType) -> Parsed:
+    """true/false in the spellings exports use; anything else is a problem, not false."""
     if dtype == pl.Boolean:
         return Parsed("bool", col)
     text = _text(col).str.to_lowercase()
@@ -172,11 +176,13 @@ def _typed_time(dtype: pl.DataType) -> bool:
 
 
 def parse_datetime(col: pl.Expr, dtype: pl.DataType) -> Parsed:
+    """ISO 8601 text or a typed cell, in UTC without a zone, years 1 to 9999."""
     value = _datetime_value(col, dtype)
     return Parsed("datetime", value, **_years("datetime", _typed_time(dtype)))
 
 
 def parse_date(col: pl.Expr, dtype: pl.DataType) -> Parsed:
+    """A date (a date-time is cut to its date), years 1 to 9999."""
     value = col if dtype == pl.Date else _datetime_value(col, dtype).dt.date()
     return Parsed("date", value, **_years("date", _typed_time(dtype)))
 

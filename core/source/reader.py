@@ -16,6 +16,7 @@ from famtriage.core.emails import normalize_series
 from famtriage.core.errors import InputError, reason
 from famtriage.core.source import formats, workbook
 from famtriage.core.source.origin import (
+    UNREADABLE,
     Source,
     raise_problems,
     source_of,
@@ -95,7 +96,7 @@ def read_raws(
     ready = {n: scan for n, scan in scans.items() if scan is not None}
     try:
         read = dict(zip(ready, pl.collect_all(list(ready.values())), strict=True))
-    except Exception:
+    except UNREADABLE:
         read = {
             n: frame
             for n in ready
@@ -113,7 +114,7 @@ def read_raws(
 def _collect(source: Source, scan: pl.LazyFrame, problems: list[str]) -> pl.DataFrame | None:
     try:
         return scan.collect()
-    except Exception as exc:  # the library's own complaint about the file, as one line
+    except UNREADABLE as exc:
         problems.append(f"{source.label}: cannot read: {reason(exc)}")
         return None
 
@@ -154,6 +155,14 @@ def typed_table(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.Da
     sides = [both, typed.select(pl.all().name.prefix("typed:"))]
     _collect_problems(source, pl.concat(sides, how="horizontal"), parsed, problems)
     return typed
+
+
+def _typed(source: Source, raw: pl.DataFrame, problems: list[str]) -> pl.DataFrame:
+    try:
+        return typed_table(source, raw, problems)
+    except UNREADABLE as exc:  # polars failed on these cells: one line, not a traceback
+        problems.append(f"{source.label}: cannot read: {reason(exc)}")
+        return pl.DataFrame()
 
 
 def _collect_problems(
@@ -211,7 +220,7 @@ def type_tables(
     always (a report would count a family twice, or wrap a total); with `validate`,
     references must resolve and staff logins be distinct too."""
     problems = [] if problems is None else problems
-    tables = {name: typed_table(src, frame, problems) for name, (src, frame) in raw.items()}
+    tables = {name: _typed(src, frame, problems) for name, (src, frame) in raw.items()}
     raise_problems(problems)
     tables = _with_defaults(tables)
     sources = {n: src for n, (src, _) in raw.items()}

@@ -9,6 +9,7 @@ openpyxl nothing), and an error (`#N/A`) reads as an empty cell.
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from pathlib import PurePosixPath
@@ -19,7 +20,7 @@ import polars as pl
 
 from famtriage.core.errors import InputError, reason
 from famtriage.core.source.formats import pick
-from famtriage.core.source.origin import MAX_PROBLEMS, Source, ambiguous_columns
+from famtriage.core.source.origin import MAX_PROBLEMS, UNREADABLE, Source, ambiguous_columns
 from famtriage.core.store import tablespec
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def sheet_names(path: str) -> list[str]:
 
     try:
         return list(fastexcel.read_excel(path).sheet_names)
-    except Exception as exc:
+    except UNREADABLE as exc:
         raise InputError(f"{path}: not a readable workbook: {reason(exc)}") from exc
 
 
@@ -50,6 +51,9 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
     types; None, with problems added, when it cannot be read as it is."""
     import fastexcel
 
+    # it logs "could not determine dtype ..., falling back to string" on stderr for a
+    # column with no values: falling back to text is what is wanted, and stderr is ours
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)
     try:
         reader = fastexcel.read_excel(str(source.path))
         name = source.sheet or reader.sheet_names[0]
@@ -75,7 +79,7 @@ def read_sheet(source: Source, wanted: set[str] | None, problems: list[str]) -> 
             name, schema_sample_rows=None, use_columns=list(kinds), dtypes=text or None
         ).to_polars()
         return frame.rename(dict(zip(frame.columns, [header[i] for i in keep], strict=True)))
-    except Exception as exc:  # the library's own complaint about the file, as one line
+    except UNREADABLE as exc:
         problems.append(f"{source.label}: cannot read: {reason(exc)}")
         return None
 

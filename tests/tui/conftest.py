@@ -11,6 +11,7 @@ import pytest
 from pilot_helpers import FIXED_TIME
 
 from famtriage.core.access.context import Context
+from famtriage.core.access.permissions import member
 from famtriage.core.report.current import report_for_context
 from famtriage.core.sample import synthetic as demo
 from famtriage.core.source.importer import import_tables
@@ -40,8 +41,9 @@ def app(ctx: Context) -> FamtriageApp:
 
 @pytest.fixture
 def desk_app(store: Store) -> FamtriageApp:
-    """The app as Front Desk staff, who may only view families."""
-    return FamtriageApp(Context.open(store, "desk@riverside.test"))
+    """The app as Front Desk staff (established as them, not impersonated), who may only
+    view families."""
+    return FamtriageApp(Context.acting(store, member(store, 3)))
 
 
 @pytest.fixture(scope="session")

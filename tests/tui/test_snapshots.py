@@ -60,6 +60,12 @@ class TestFamily:
         presses = ("slash", *"eve.brackets", "down", "enter")
         assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
 
+    def test_escape_sequences_show_escaped(self, snap_compare, hostile_ctx) -> None:
+        """Terminal escapes and bidi overrides in every value (tests/hostile_support)."""
+        app = FamtriageApp(hostile_ctx)
+        presses = ("r", "enter", "enter", "right", "right", "right", "right", "right")
+        assert snap_compare(app, terminal_size=SIZE, run_before=keys(*presses))
+
 
 class TestSearch:
     def test_results(self, snap_compare, app: FamtriageApp) -> None:

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -18,6 +19,7 @@ from famtriage.tui.cli.common import (
     context,
     counting,
     emit,
+    note,
     progress,
     record_id,
 )
@@ -95,7 +97,7 @@ def _print_result(args: argparse.Namespace, result) -> int:
     if args.json:
         emit(as_json(result_document(result)))
     else:
-        emit(f"#{result.audit_id} {result.summary}")
+        emit(f"#{result.audit_id} {display(result.summary)}")
     return EXIT_OK
 
 
@@ -123,7 +125,8 @@ def _type_family_id(question: str, family_id: int) -> None:
 
     if not sys.stdin.isatty():
         raise Conflict(f"{question}. Refused: not a terminal; pass --yes")
-    answer = input(f"{question}.\nType the family id ({family_id}) to confirm: ").strip()
+    prompt = f"{display(question)}.\nType the family id ({family_id}) to confirm: "
+    answer = input(prompt).strip()
     if answer.lstrip("#") != str(family_id):
         raise Conflict("cancelled; nothing was changed")
 
@@ -196,13 +199,16 @@ def cmd_apply(args: argparse.Namespace) -> int:
     with progress("applying the plan") as on_progress:
         outcome = apply_plan(ctx, args.only, on_progress=_pausing(on_progress))
     if outcome.stopped is not None:
-        print(f"famtriage: stopped at {outcome.stopped}", file=sys.stderr)
+        note(f"famtriage: stopped at {outcome.stopped}")
     code = EXIT_OK if outcome.stopped is None else EXIT_REFUSED
     if args.json:
         emit(as_json(_apply_document(outcome)))
         return code
-    lines = [f"#{r.audit_id} {r.summary}" for g in outcome.applied for r in g.results]
-    lines += [f"skipped {g.email} (org {g.org_id}): {g.skipped}" for g in outcome.skipped]
+    lines = [f"#{r.audit_id} {display(r.summary)}" for g in outcome.applied for r in g.results]
+    lines += [
+        f"skipped {display(g.email)} (org {g.org_id}): {display(g.skipped or '')}"
+        for g in outcome.skipped
+    ]
     lines.append(
         f"{outcome.actions} action(s) in {len(outcome.applied)} group(s); "
         f"{len(outcome.skipped)} group(s) skipped"
@@ -248,8 +254,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         state = f"  [undone by #{e.undone_by}]" if e.undone else ""
         state += "  [permanent]" if e.purged else ""
         lines.append(
-            f"#{e.audit_id:<5} {e.at:%Y-%m-%d %H:%M}Z  {e.staff[:20]:<20} {e.action:<12} "
-            f"{e.summary}{state}"
+            f"#{e.audit_id:<5} {e.at:%Y-%m-%d %H:%M}Z  {display(e.staff)[:20]:<20} "
+            f"{e.action:<12} {display(e.summary)}{state}"
         )
     emit("\n".join(lines))
     return EXIT_OK
@@ -264,7 +270,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         return EXIT_OK
     lines = [
         f"{m.staff_id:<5} org {m.org_id if m.org_id is not None else '*':<4} "
-        f"{(m.name or '')[:20]:<20} {m.email:<28} {m.user_group:<15} {' '.join(m.permissions)}"
+        f"{display(m.name or '')[:20]:<20} {display(m.email):<28} "
+        f"{display(m.user_group):<15} {' '.join(m.permissions)}"
         for m in members
     ]
     emit("\n".join(lines) or "No staff: this store is single-user.")
@@ -292,11 +299,11 @@ def cmd_whoami(args: argparse.Namespace) -> int:
         return EXIT_OK
     scope = "every organization" if ctx.actor.is_global else f"organization {ctx.actor.org_id}"
     lines = [
-        f"You act as {ctx.actor.label}, {ctx.actor.user_group} of {scope}.",
+        f"You act as {display(ctx.actor.label)}, {display(ctx.actor.user_group)} of {scope}.",
         f"Permissions: {' '.join(document['permissions']) or 'none'}.",
     ]
     if document["established_by"]:
-        lines.append(f"Established by {document['established_by']}.")
+        lines.append(f"Established by {display(document['established_by'])}.")
     emit("\n".join(lines))
     return EXIT_OK
 
@@ -307,6 +314,6 @@ def cmd_grant(args: argparse.Namespace) -> int:
     try:
         result = grant(context(args), args.group, args.permission)
     except AlreadyGranted as held:
-        emit(str(held))
+        emit(display(str(held)))
         return EXIT_OK
     return _print_result(args, result)

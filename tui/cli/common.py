@@ -1,4 +1,12 @@
-"""What every command shares: exit codes, options, the session, output and questions."""
+"""What every command shares: exit codes, options, the session, output and questions.
+
+Everything printed passes through `emit` (stdout), `note` (stderr) or `confirm` (the
+question), which escape control and bidi characters (`core.safe_text`; output line by
+line, a question as one sentence): customer text never reaches the terminal raw.
+Commands also escape (and cut) each value where they lay it out, so widths are right and
+a line break inside a value shows as ␊.
+JSON is exact, with those characters written as \\uXXXX escapes (`as_json`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from famtriage.core.safe_text import display, display_lines, json_text
 
 if TYPE_CHECKING:
     from famtriage.core.access.context import Context
@@ -75,8 +85,13 @@ def announce(store: Store) -> None:
     """Tell the user, on stderr, what opening the store did (a schema upgrade), and from
     then on each notice as it comes (a snapshot that could not be used or written)."""
     for notice in store.notices:
-        print(f"famtriage: {notice}", file=sys.stderr)
-    store.on_notice = lambda notice: print(f"famtriage: warning: {notice}", file=sys.stderr)
+        note(f"famtriage: {notice}")
+    store.on_notice = lambda notice: note(f"famtriage: warning: {notice}")
+
+
+def note(text: str) -> None:
+    """A line (or lines) for the user on stderr, escaped."""
+    print(display_lines(text, None), file=sys.stderr)
 
 
 @contextmanager
@@ -94,17 +109,21 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def emit(text: str, output: Path | None = None) -> None:
+    """A command's result on stdout (or into `output`), escaped line by line."""
+    text = display_lines(text, None)
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     from famtriage.core.files import write_private
 
     write_private(output, text.encode("utf-8"))
-    print(f"wrote {output}", file=sys.stderr)
+    note(f"wrote {output}")
 
 
 def as_json(document: dict[str, Any] | str) -> str:
-    return document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
+    """The document as JSON: non-ASCII as itself, control and bidi characters as escapes."""
+    text = document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
+    return json_text(text)
 
 
 def confirm(question: str) -> None:
@@ -113,6 +132,6 @@ def confirm(question: str) -> None:
 
     if not sys.stdin.isatty():
         raise Conflict(f"{question} Refused: not a terminal; pass --yes")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    answer = input(f"{display(question)} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise Conflict("cancelled; nothing was changed")

@@ -4,9 +4,9 @@ readiness."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
@@ -15,6 +15,7 @@ from famtriage.tui.cli.common import (
     context,
     counting,
     emit,
+    note,
     opt,
     progress,
     record_id,
@@ -110,7 +111,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.write_export(
                 demo.synthetic(args.families or 1000, args.seed), args.out, on_progress
             )
-        print(f"wrote a {args.families or 1000}-family export to {args.out}", file=sys.stderr)
+        note(f"wrote a {args.families or 1000}-family export to {args.out}")
         return EXIT_OK
     ctx = context(args)
     demo.require_rebuild(ctx)
@@ -118,10 +119,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         confirm(f"Replace everything in {ctx.store.url}, every organization, with demo data?")
     with progress("building the demo store") as on_progress:
         summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
-    print(
+    note(
         f"demo store ready: {summary.rows['families']} families in "
-        f"{len(summary.orgs)} organization(s) at {ctx.store.url}",
-        file=sys.stderr,
+        f"{len(summary.orgs)} organization(s) at {ctx.store.url}"
     )
     return EXIT_OK
 
@@ -131,7 +131,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from famtriage.core.store.database import Store
 
     target, _ = resolve_db(opt(args, "db"))
-    print(f"famtriage: {Store.connect(target).upgrade()}", file=sys.stderr)
+    note(f"famtriage: {Store.connect(target).upgrade()}")
     return EXIT_OK
 
 
@@ -157,9 +157,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             sources=sources,
         )
     counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
-    print(
-        f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}", file=sys.stderr
-    )
+    note(f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}")
     return EXIT_OK
 
 
@@ -213,12 +211,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     lines = []
     for h in hits:
         lines.append(
-            f"#{h.family_id}  org {h.org_id}  {h.family_name or '(no name)'}  "
+            f"#{h.family_id}  org {h.org_id}  {display(h.family_name or '(no name)')}  "
             f"[{h.status}, {h.match} match]"
         )
         for g in h.guardians:
             mark = "primary  " if g.is_primary else "secondary"
-            lines.append(f"    {mark}  {g.name or '(no name)'}  <{g.email or ''}>")
+            lines.append(
+                f"    {mark}  {display(g.name or '(no name)')}  <{display(g.email or '')}>"
+            )
     emit("\n".join(lines))
     return EXIT_OK
 
@@ -248,7 +248,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
     for o in orgs:
         lines.append(
-            f"{o.org_id:<4} {o.name[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
+            f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
             f"{o.login_conflicts:>15}  {'yes' if o.ready else 'no'}"
         )
     emit("\n".join(lines))

@@ -1,4 +1,4 @@
-"""One family as plain text for the CLI."""
+"""One family as plain text for the CLI (every value escaped and cut: `core.safe_text`)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import polars as pl
 
 from famtriage.core.formatting import iso, money_display
 from famtriage.core.report.family import FamilyDetail
+from famtriage.core.safe_text import display
 
 
 def _section(title: str, frame: pl.DataFrame, cols: list[str]) -> list[str]:
     lines = [f"{title} ({frame.height})"]
     for row in frame.select([c for c in cols if c in frame.columns]).iter_rows():
-        lines.append("    " + "  ".join("" if v is None else str(v) for v in row))
+        lines.append("    " + "  ".join("" if v is None else display(str(v)) for v in row))
     return lines
 
 
 def family_text(d: FamilyDetail) -> str:
     status = d.status if d.merged_into is None else f"{d.status} into #{d.merged_into}"
     lines = [
-        f"#{d.family_id}  {d.family_name or '(no name)'}  org {d.org_id}  [{status}]",
+        f"#{d.family_id}  {display(d.family_name or '(no name)')}  org {d.org_id}  [{status}]",
         f"created {iso(d.created_at) or 'unknown'}; "
         f"{'has history' if d.has_history else 'no history'}",
     ]

@@ -11,6 +11,7 @@ import sys
 from typing import NoReturn
 
 from famtriage.core.errors import FamtriageError
+from famtriage.core.safe_text import display
 from famtriage.tui.cli import actions, engine, reports
 from famtriage.tui.cli.common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, context, record_id
 
@@ -43,7 +44,8 @@ class OneLineParser(argparse.ArgumentParser):
     what is wrong, and where to read more. Subcommands inherit the class."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        """The message escaped: argparse quotes what was typed (an unknown argument)."""
+        self.exit(EXIT_USAGE, f"{self.prog}: {display(message)} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code
     except FamtriageError as exc:
-        _error(str(exc))
+        _error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         _error("interrupted; nothing more was written")
@@ -116,8 +118,14 @@ def _discard_output() -> None:
     os.close(null)
 
 
-def _error(message: str) -> None:
-    lines = message.splitlines() or ["failed"]
+def _error(error: FamtriageError | str) -> None:
+    """One line on stderr, escaped: errors may quote customer data (a line feed in it
+    shows as ␊). An import's problems are listed one per line."""
+    from famtriage.core.source.origin import ImportProblems
+
+    message = str(error) or "failed"
+    many = isinstance(error, ImportProblems)
+    lines = [display(line) for line in message.split("\n")] if many else [display(message)]
     print(f"famtriage: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"  {line}", file=sys.stderr)

@@ -13,11 +13,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from famtriage.core.safe_text import display, display_lines
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
     as_json,
     context,
+    emit,
+    note,
     opt,
     progress,
     record_id,
@@ -87,7 +90,7 @@ def _record(report, meta, duration_s: float, store: str) -> None:
     try:
         record_report(report, meta.staff, meta.org_names, duration_s, store)
     except (OSError, FamtriageError) as exc:
-        print(f"famtriage: note: the report was not kept as a task ({exc})", file=sys.stderr)
+        note(f"famtriage: note: the report was not kept as a task ({exc})")
 
 
 def check_output(args: argparse.Namespace) -> None:
@@ -121,15 +124,20 @@ def write_report(report, meta, args: argparse.Namespace) -> int:
                 on_progress=on_progress,
             )
         for warning in written.warnings:
-            print(f"famtriage: warning: {warning}", file=sys.stderr)
+            note(f"famtriage: warning: {warning}")
     else:
-        _write_text(_text(report, meta, args), output, args.force)
+        data = _text(report, meta, args)
+        if output is None and args.format == "csv" and sys.stdout.isatty():
+            data = display_lines(data.decode("utf-8"), None).encode("utf-8")
+        _write_text(data, output, args.force)
     if output is not None:
-        print(f"wrote {output}", file=sys.stderr)
+        note(f"wrote {output}")
     return EXIT_OK
 
 
 def _text(report, meta, args: argparse.Namespace) -> bytes:
+    """The table or JSON (neither holds a raw control character), or the CSV (its values
+    exact: the caller escapes it for a terminal)."""
     if args.format == "csv":
         from famtriage.core.exports.csv import csv_bytes
 
@@ -160,20 +168,20 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
     records = list_tasks(context(args))
     if args.json:
-        print(as_json(tasks_document(records)))
+        emit(as_json(tasks_document(records)))
         return EXIT_OK
     if not records:
-        print("No report tasks yet: run `famtriage report` or start one in the app.")
+        emit("No report tasks yet: run `famtriage report` or start one in the app.")
         return EXIT_OK
     lines = ["ID    STATE        PROGRESS  STARTED                    SECONDS  STAFF  /  ORGS"]
     for r in records:
         seconds = "" if r.duration_s is None else f"{r.duration_s:.1f}"
-        orgs = ", ".join(r.org_names.get(o, str(o)) for o in r.org_ids)
+        orgs = ", ".join(display(r.org_names.get(o, str(o))) for o in r.org_ids)
         lines.append(
             f"{r.task_id:<5} {r.state:<12} {r.progress:>7.0%}  {iso(r.started_at):<26} {seconds:>7}"
-            f"  {r.staff or '-'}  /  {orgs} ({r.scope})"
+            f"  {display(r.staff or '-')}  /  {orgs} ({r.scope})"
         )
-    print("\n".join(lines))
+    emit("\n".join(lines))
     return EXIT_OK
 
 

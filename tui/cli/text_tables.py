@@ -1,6 +1,7 @@
 """Plain-text tables for the CLI, built column-wise by polars so a large report prints fast.
 
-User data is printed as plain text (never as Rich markup).
+User data is printed as plain text (never as Rich markup), escaped and cut in bulk
+(`core.safe_text.display_expr`) before columns are measured.
 """
 
 from __future__ import annotations
@@ -9,11 +10,17 @@ import polars as pl
 
 from famtriage.core.formatting import history_expr
 from famtriage.core.report.fam12 import Report
+from famtriage.core.safe_text import display_expr
+
+
+def _shown(col: pl.Expr) -> pl.Expr:
+    """A column as text to print: escaped, cut when very long, null as empty."""
+    return display_expr(col.cast(pl.String)).fill_null("")
 
 
 def _fit(col: pl.Expr, width: int) -> pl.Expr:
-    """Pad to width, cutting with an ellipsis when longer."""
-    text = col.cast(pl.String).fill_null("")
+    """Pad to width, cutting with an ellipsis when longer (`col` is already shown)."""
+    text = col
     cut = (
         pl.when(text.str.len_chars() > width)
         .then(text.str.slice(0, width - 1) + "…")
@@ -27,8 +34,8 @@ def columns(frame: pl.DataFrame, spec: list[tuple[str, str, int]]) -> str:
     if frame.is_empty():
         return ""
     head = "  ".join(h.ljust(w) for h, _, w in spec[:-1]) + "  " + spec[-1][0]
-    exprs = [_fit(pl.col(c), w) for _, c, w in spec[:-1]]
-    exprs.append(pl.col(spec[-1][1]).cast(pl.String).fill_null(""))
+    exprs = [_fit(_shown(pl.col(c)), w) for _, c, w in spec[:-1]]
+    exprs.append(_shown(pl.col(spec[-1][1])))
     lines = frame.select(pl.concat_str(exprs, separator="  ").alias("line"))["line"]
     return head.rstrip() + "\n" + "\n".join(lines.str.strip_chars_end().to_list()) + "\n"
 
@@ -54,16 +61,16 @@ def report_text(report: Report) -> str:
         pl.format(
             "org {}  {}  {} families  {}{}{}\n  {}",
             "org_id",
-            "email",
+            _shown(pl.col("email")),
             "families",
             pl.col("action").str.to_uppercase(),
             keep,
             flag,
-            "reason",
+            _shown(pl.col("reason")),
         ).alias("line"),
     )
     history = history_expr()
-    visible = pl.col("raw_email").str.replace_all(r"[ \t\u00a0]", "·")
+    visible = _shown(pl.col("raw_email")).str.replace_all(r"[ \u00a0]", "·")
     lines = report.families.select(
         pl.struct("org_id", "email").rle_id().cast(pl.Int64).alias("_g"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_r"),
@@ -72,10 +79,10 @@ def report_text(report: Report) -> str:
                 pl.lit("    "),
                 _fit(pl.col("role"), 8),
                 _fit(pl.lit("#") + pl.col("family_id").cast(pl.String), 9),
-                _fit(pl.col("family_name"), 20),
-                _fit(pl.col("primary_guardian"), 20),
+                _fit(_shown(pl.col("family_name")), 20),
+                _fit(_shown(pl.col("primary_guardian")), 20),
                 _fit(visible, 28),
-                _fit(pl.col("created_at").dt.strftime("%Y-%m-%d"), 10),
+                _fit(pl.col("created_at").dt.strftime("%Y-%m-%d").fill_null(""), 10),
                 history,
             ],
             separator=" ",

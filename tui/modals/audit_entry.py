@@ -12,10 +12,12 @@ from textual.widgets import Static
 
 from famtriage.core.actions.audit import AuditEntry
 from famtriage.core.actions.audit_view import PayloadSummary
+from famtriage.core.safe_text import HEADING_LIMIT, display
 
 
 class AuditEntryModal(ModalScreen[bool]):
-    """Dismisses with True when the engineer asks to undo the entry (u)."""
+    """Dismisses with True when the engineer asks to undo the entry (u). Summary, staff
+    name and row images are customer data: each shown escaped, as plain text."""
 
     DEFAULT_CSS = """
     AuditEntryModal { align: center middle; }
@@ -54,18 +56,19 @@ class AuditEntryModal(ModalScreen[bool]):
         e = self.entry
         with Vertical():
             yield Static(
-                f"#{e.audit_id} {e.action} by {e.staff} at {e.at:%Y-%m-%d %H:%M} UTC",
+                f"#{e.audit_id} {e.action} by {display(e.staff, HEADING_LIMIT)} "
+                f"at {e.at:%Y-%m-%d %H:%M} UTC",
                 id="entry-title",
                 markup=False,
             )
-            yield Static(e.summary, id="entry-summary", markup=False)
+            yield Static(display(e.summary), id="entry-summary", markup=False)
             with VerticalScroll(id="entry-rows"):
                 yield Static(
-                    "\n".join(self.payload.lines) or "(no row images)",
+                    "\n".join(display(line) for line in self.payload.lines) or "(no row images)",
                     id="entry-lines",
                     markup=False,
                 )
-            undo = "u undoes it." if self.refusal is None else f"Undo: {self.refusal}"
+            undo = "u undoes it." if self.refusal is None else f"Undo: {display(self.refusal)}"
             yield Static(undo, id="entry-undo", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -11,9 +11,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from famtriage.core.safe_text import display, display_lines
+
 
 class ConfirmModal(ModalScreen[bool]):
-    """Dismisses with True only on y or the Yes button."""
+    """Dismisses with True only on y or the Yes button. The question and its detail may
+    quote customer data: shown as plain text, escaped (the detail line by line)."""
 
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
@@ -44,9 +47,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="confirm-question", markup=False)
+            yield Static(display(self.question), id="confirm-question", markup=False)
             if self.detail:
-                yield Static(self.detail, id="confirm-detail", markup=False)
+                yield Static(display_lines(self.detail), id="confirm-detail", markup=False)
             with Horizontal():
                 yield Button("Yes (y)", variant="warning", id="yes")
                 yield Button("No (n)", variant="primary", id="no")

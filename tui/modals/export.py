@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from famtriage.core.exports.frame import FORMATS
+from famtriage.tui.widgets.text_box import TextBox
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
             with FormatChoice(id="format"):
                 for fmt in FORMATS:
                     yield RadioButton(fmt.upper(), value=fmt == "csv", name=fmt)
-            yield Input(str(self.default), id="path", placeholder="File to write")
+            yield TextBox(str(self.default), id="path", placeholder="File to write")
             yield Checkbox("Replace the file if it exists", id="force")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

@@ -10,9 +10,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from famtriage.core.safe_text import display
+
 
 class NoticeModal(ModalScreen[None]):
-    """Title and message as plain text (messages may quote customer data)."""
+    """Title and message as plain text, each one paragraph, escaped (messages may quote
+    customer data: a line feed in one shows as ␊)."""
 
     DEFAULT_CSS = """
     NoticeModal { align: center middle; }
@@ -34,8 +37,8 @@ class NoticeModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="notice-title", markup=False)
-            yield Static(self.message, id="notice-message", markup=False)
+            yield Static(display(self.title_text), id="notice-title", markup=False)
+            yield Static(display(self.message), id="notice-message", markup=False)
             yield Button("OK", variant="primary", id="notice-ok")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

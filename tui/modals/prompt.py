@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from famtriage.core.errors import FamtriageError
+from famtriage.core.safe_text import display
+from famtriage.tui.widgets.text_box import TextBox
 
 Check = Callable[[str], "str | None"]
 """Returns why the text cannot be used, or None."""
@@ -22,7 +24,7 @@ class PromptModal(ModalScreen[str | None]):
     """Answers the typed text on Enter when `check` finds no problem; Esc cancels.
 
     The check runs in a thread worker (it may query the store) and its answer is shown
-    under the box, as plain text.
+    under the box, as plain text, escaped (it may quote customer data).
     """
 
     DEFAULT_CSS = """
@@ -50,10 +52,10 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="prompt-title", markup=False)
-            yield Input(self.value, id="prompt-input")
+            yield Static(display(self.title_text), id="prompt-title", markup=False)
+            yield TextBox(self.value, id="prompt-input")
             yield Static("", id="prompt-problem", markup=False)
-            yield Static(self.hint, id="prompt-hint", markup=False)
+            yield Static(display(self.hint), id="prompt-hint", markup=False)
 
     @on(Input.Changed, "#prompt-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -74,7 +76,7 @@ class PromptModal(ModalScreen[str | None]):
     def _show(self, text: str, problem: str | None, submit: bool) -> None:
         if not self.is_attached:
             return
-        self.query_one("#prompt-problem", Static).update(problem or "")
+        self.query_one("#prompt-problem", Static).update(display(problem or ""))
         if submit and problem is None:
             self.dismiss(text)
 

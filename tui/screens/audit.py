@@ -14,6 +14,7 @@ from famtriage.core.actions.audit import AuditEntry, audit_entries
 from famtriage.core.actions.audit_view import payload_summary
 from famtriage.core.actions.undo import undo, undo_refusal
 from famtriage.core.errors import Conflict
+from famtriage.core.safe_text import display
 from famtriage.tui.messages import ActionDone, AuditListed
 from famtriage.tui.modals.audit_entry import AuditEntryModal
 from famtriage.tui.modals.confirm import ConfirmModal
@@ -96,7 +97,9 @@ class AuditScreen(AppScreen):
 
     def _confirm(self, entry: AuditEntry) -> None:
         question = f"Undo #{entry.audit_id} ({entry.action})?"
-        detail = f"{entry.summary}\nEverything it changed is restored, and the undo is audited."
+        detail = (
+            f"{display(entry.summary)}\nEverything it changed is restored, and the undo is audited."
+        )
         self.app.push_screen(
             ConfirmModal(question, detail),
             lambda yes: self.run_undo(entry.audit_id) if yes else None,

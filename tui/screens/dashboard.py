@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.readiness import OrgReadiness, readiness
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import list_tasks
 from famtriage.tui.keys import PALETTE_HINT
 from famtriage.tui.messages import ReadinessReady, TasksListed
@@ -80,7 +81,8 @@ class DashboardScreen(AppScreen):
         actor = self.ctx.actor
         yield Header()
         yield Static(
-            f"Acting as {actor.name} <{actor.email}> · group {actor.user_group}",
+            f"Acting as {display(actor.label, HEADING_LIMIT)} · "
+            f"group {display(actor.user_group, HEADING_LIMIT)}",
             id="actor",
             markup=False,
         )
@@ -109,7 +111,7 @@ class DashboardScreen(AppScreen):
             for hidden in ("#orgs", "#recent", "#recent-title"):
                 self.query_one(hidden).display = False
             self.query_one("#orgs-note", Static).update(
-                f"Login-readiness needs the FAM-12 permission: {exc}"
+                display(f"Login-readiness needs the FAM-12 permission: {exc}")
             )
 
     def on_screen_resume(self) -> None:

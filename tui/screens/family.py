@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from famtriage.core.formatting import iso, money_display
 from famtriage.core.report.family import FamilyDetail
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
 
@@ -83,7 +84,8 @@ class FamilyScreen(AppScreen):
         created = (iso(d.created_at) or "unknown")[:10]
         yield Header()
         yield Static(
-            f"#{d.family_id} {d.family_name or '(no name)'} · org {d.org_id} · {status}",
+            f"#{d.family_id} {display(d.family_name or '(no name)', HEADING_LIMIT)} · "
+            f"org {d.org_id} · {status}",
             id="family-title",
             markup=False,
         )

@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.formatting import history_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import group_families, group_row
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
 
@@ -41,11 +42,13 @@ class GroupScreen(AppScreen):
         invalid = "" if group.get("email_valid", True) else " · not a valid address"
         yield Header()
         yield Static(
-            f"{self.email} · {org} · {group.get('families', 0)} families · {action}{invalid}",
+            f"{display(self.email, HEADING_LIMIT)} · {display(org, HEADING_LIMIT)} · "
+            f"{group.get('families', 0)} families · "
+            f"{action}{invalid}",
             id="group-title",
             markup=False,
         )
-        yield Static(str(group.get("reason", "")), id="group-reason", markup=False)
+        yield Static(display(str(group.get("reason", ""))), id="group-reason", markup=False)
         yield FrameTable(FAMILY_COLUMNS, id="families")
         yield Footer()
 

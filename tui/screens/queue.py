@@ -41,6 +41,7 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
+from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
@@ -168,7 +169,8 @@ class QueueScreen(AppScreen):
         if self.only != "all":
             title += f" (only {self.only})"
         if group is not None:
-            title += f" · {group.org_name} · {group.email}"
+            org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
+            title += f" · {org} · {email}"
             if not group.email_valid:
                 title += " (not a valid address)"
             if view.is_skipped:
@@ -183,7 +185,7 @@ class QueueScreen(AppScreen):
                 "Nothing left to resolve here. Press f to change the filter, or escape."
             )
         else:
-            reason = Text.assemble((f"{group.action.upper()}: ", "bold"), group.reason)
+            reason = Text.assemble((f"{group.action.upper()}: ", "bold"), display(group.reason))
             self.query_one("#queue-reason", Static).update(reason)
             self.selected = group.recommended_index
             self.takes = Takes()
@@ -198,9 +200,10 @@ class QueueScreen(AppScreen):
             self.busy = False
 
     def _say(self, note: str, error: bool = False) -> None:
+        """A line under the families; it may quote customer data (escaped)."""
         box = self.query_one("#queue-message", Static)
         box.set_class(error, "-error")
-        box.update(note)
+        box.update(display(note))
 
     def _here(self) -> tuple[GroupKey | None, int]:
         if self.view is None or self.view.group is None:

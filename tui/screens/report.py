@@ -23,6 +23,7 @@ from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
     ExportWritten,
@@ -35,6 +36,7 @@ from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
     Column("_org", "Org", right=True),
@@ -99,7 +101,7 @@ class ReportScreen(AppScreen):
         yield Header()
         yield Static("Computing the FAM-12 report…", id="report-status", markup=False)
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="report-progress")
-        yield Input(
+        yield TextBox(
             placeholder="Filter: part of an email, merge/delete/review, or #family id", id="filter"
         )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
@@ -235,7 +237,7 @@ class ReportScreen(AppScreen):
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
-        self.query_one("#report-status", Static).update(f"Exported to {path}")
+        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:

@@ -17,8 +17,10 @@ from textual.widgets import Footer, Header, Input, Static
 
 from famtriage.core.errors import InputError
 from famtriage.core.report.search import SearchHit, search_families
+from famtriage.core.safe_text import display
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.text_box import TextBox
 
 DEBOUNCE_S = 0.25
 HIT_COLUMNS = [
@@ -60,7 +62,7 @@ class SearchScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self.initial, placeholder="Email address, or part of one", id="query")
+        yield TextBox(self.initial, placeholder="Email address, or part of one", id="query")
         yield Static("Type an email; exact matches come first.", id="search-status", markup=False)
         yield FrameTable(HIT_COLUMNS, id="hits", empty_text="No family matches.")
         yield Footer()
@@ -93,7 +95,7 @@ class SearchScreen(AppScreen):
             hits = await asyncio.to_thread(search_families, self.ctx, query)
         except InputError as exc:
             table.show(_hit_rows([]))
-            status.update(str(exc))
+            status.update(display(str(exc)))
             return
         table.show(_hit_rows(hits))
         exact = sum(h.match == "exact" for h in hits)

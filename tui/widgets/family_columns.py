@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from famtriage.core.actions.queue import QueueGroup, visible_whitespace
 from famtriage.core.formatting import money_display
+from famtriage.core.safe_text import display
 
 ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ()),
@@ -51,20 +52,25 @@ def _date(value: datetime | None) -> str:
 
 
 def _line(label: str, row: dict) -> str:
-    """One field of one family as text."""
+    """One field of one family as text (customer values escaped, spaces in the raw email
+    drawn)."""
     if label == "":
         return ROLE_LABELS.get(row["role"], row["role"])
     values = {
         "Family": f"#{row['family_id']}",
-        "Name": row["family_name"] or "(no name)",
-        "Guardian": row["primary_guardian"] or "(no name)",
-        "Raw email": visible_whitespace(row["raw_email"]),
+        "Name": display(row["family_name"] or "(no name)"),
+        "Guardian": display(row["primary_guardian"] or "(no name)"),
+        "Raw email": visible_whitespace(_shown(row["raw_email"])),
         "Created": _date(row["created_at"]),
         "Payments": f"{row['payments']} · {money_display(row['payments_total_cents'])}",
         "Last active": _date(row["last_activity"]),
         "History": "yes" if row["has_history"] else "no",
     }
     return values.get(label, str(row.get(label.lower(), "")))
+
+
+def _shown(value: str | None) -> str | None:
+    return None if value is None else display(value)
 
 
 def column_text(row: dict, differ: frozenset[str]) -> Text:

@@ -3,7 +3,9 @@
 Textual's DataTable measures every cell it is given, so 100 000 rows freeze the UI
 for seconds. This widget uses the line API instead (as Toolong does): it sets a
 virtual size and, in `render_line`, fetches just the visible rows from the frame.
-Cells are plain strings in Segments, never markup: customer data shows literally.
+Cells are plain strings in Segments, never markup: customer data shows literally, with
+control and bidi characters escaped and long values cut (`core.safe_text`, in bulk when
+a frame is shown, before widths are measured).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from famtriage.core.safe_text import display_expr
 
 GAP = 1
 
@@ -159,6 +163,8 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.frame = pl.DataFrame(
             {c.key: [] for c in columns}, schema=dict.fromkeys([c.key for c in columns], pl.String)
         )
+        self._shown = self.frame
+        """The displayed columns as shown: escaped and cut (`frame` keeps the values)."""
         self._natural: list[int] = [cell_len(c.label) for c in columns]
         self._widths: tuple[int, list[int]] = (-1, [])
 
@@ -167,10 +173,17 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self.frame.height
 
     def show(self, frame: pl.DataFrame, cursor: int = 0) -> None:
-        """Display `frame` (its column keys hold display strings); other columns ride along."""
+        """Display `frame` (its column keys hold display strings); other columns ride along.
+
+        `current_row` and `Selected` give the frame's own values, not the shown ones.
+        """
         self.frame = frame
+        keys = list(dict.fromkeys(c.key for c in self.columns))
+        self._shown = frame.select(
+            display_expr(pl.col(k).cast(pl.String)).fill_null("") for k in keys
+        )
         self._natural = [
-            max(cell_len(c.label), int(frame[c.key].str.len_chars().max() or 0))
+            max(cell_len(c.label), int(self._shown[c.key].str.len_chars().max() or 0))
             for c in self.columns
         ]
         self._widths = (-1, [])
@@ -203,8 +216,7 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _cells(self, values: list[str], style: Style, width: int) -> Strip:
         widths = self._column_widths(width)
         segments: list[Segment] = []
-        for n, (value, cw, col) in enumerate(zip(values, widths, self.columns, strict=True)):
-            text = value.replace("\n", " ")
+        for n, (text, cw, col) in enumerate(zip(values, widths, self.columns, strict=True)):
             if cell_len(text) > cw:
                 text = set_cell_size(text, max(cw - 1, 0)) + "…" if cw else ""
             pad = " " * (cw - cell_len(text))
@@ -224,8 +236,8 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
                 style = base + self.get_component_rich_style("frame-table--empty")
                 return Strip([Segment(self.empty_text, style)]).crop_extend(0, width, style)
             return Strip.blank(width, base)
-        row = self.frame.row(index, named=True)
-        values = ["" if row[c.key] is None else str(row[c.key]) for c in self.columns]
+        row = self._shown.row(index, named=True)
+        values = [row[c.key] for c in self.columns]
         style = base
         if index == self.cursor_row:
             style = base + self.get_component_rich_style("frame-table--cursor")
