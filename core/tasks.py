@@ -10,6 +10,7 @@ its record says "done", so a cancelled or crashed task never leaves a partial re
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from famtriage.core.errors import Cancelled, Conflict, NotFound
+from famtriage.core.errors import Cancelled, Conflict, FamtriageError, NotFound
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.files import PrivateFolder
 from famtriage.core.formatting import iso
@@ -177,10 +178,16 @@ def _begin(
 
 
 def _finish(record: TaskRecord, state: str, report: Report | None, error: str | None) -> TaskRecord:
-    now = datetime.now().astimezone()
     if report is not None:
         _save_frames(record.task_id, report)
-    done = replace(
+    done = _ended(record, state, report, error)
+    _save_record(done)
+    return done
+
+
+def _ended(record: TaskRecord, state: str, report: Report | None, error: str | None) -> TaskRecord:
+    now = datetime.now().astimezone()
+    return replace(
         record,
         state=state,
         progress=1.0 if state == "done" else record.progress,
@@ -189,8 +196,6 @@ def _finish(record: TaskRecord, state: str, report: Report | None, error: str | 
         duration_s=round((now - record.started_at).total_seconds(), 3),
         error=error,
     )
-    _save_record(done)
-    return done
 
 
 def record_report(
@@ -293,7 +298,15 @@ def _run(
     except Cancelled:
         handle._ended(_finish(handle.record, "cancelled", None, None))
     except Exception as exc:  # recorded for the task list; the thread must not die silently
-        handle._ended(_finish(handle.record, "failed", None, str(exc) or type(exc).__name__))
+        why = (
+            f"{exc.filename}: cannot write: {exc.strerror}"
+            if isinstance(exc, OSError) and exc.filename
+            else str(exc) or type(exc).__name__
+        )
+        failed = _ended(handle.record, "failed", None, why)
+        with contextlib.suppress(OSError, FamtriageError):  # a full disk: the handle still ends
+            _save_record(failed)
+        handle._ended(failed)
 
 
 def tasks_document(records: list[TaskRecord]) -> dict:

@@ -467,3 +467,36 @@ def test_a_snapshot_that_cannot_be_written_costs_only_speed(
     finally:
         hold.close()
         folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("failing", ["the frames", "every file"])
+def test_a_background_task_on_a_full_disk_ends_failed_naming_the_file(
+    failing: str, ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's report task: a write that fails for want of room ends the task (it
+    never hangs "running"), saying which file; its record says so when it still can."""
+    from famtriage.core import files
+    from famtriage.core.tasks import get_task, start_report_task
+
+    written = files.PrivateFolder.write
+    names: list[str] = []
+
+    def full(folder, name: str, data: bytes) -> None:
+        names.append(name)
+        if name.endswith(".parquet") or (failing == "every file" and len(names) > 1):
+            raise OSError(28, "No space left on device", str(folder.path / name))
+        written(folder, name, data)
+
+    monkeypatch.setattr(files.PrivateFolder, "write", full)
+    record = start_report_task(ctx).wait(30)  # the first write is its "running" record
+    target = data_dir() / "tasks" / "1" / "families.parquet"
+    assert (record.state, record.error) == (
+        "failed",
+        f"{target}: cannot write: No space left on device",
+    )
+    monkeypatch.setattr(files.PrivateFolder, "write", written)
+    stored = get_task(ctx, 1)
+    assert stored.state == ("failed" if failing == "the frames" else "running")
+    assert list((data_dir() / "tasks" / "1").iterdir()) == [
+        data_dir() / "tasks" / "1" / "task.json"
+    ]

@@ -158,6 +158,24 @@ def test_a_famtriage_write_after_a_foreign_one_does_not_patch_over_it(
     assert got == truth(capsys, db, folder)
 
 
+def test_a_writing_mark_left_by_hand_silences_no_write(db: str, folder: Path, capsys) -> None:
+    """A `writing` row committed by hand turns the triggers off: while it is there no
+    snapshot is trusted, and famtriage's next write removes it and rebuilds once."""
+    answers(capsys, db)
+    sqlite_write(Path(db), "INSERT INTO meta VALUES ('writing', 'x');" + NEW_FAMILIES)
+    got = answers(capsys, db)
+    _jane_grows(got)
+    assert got == truth(capsys, db, folder)
+    sqlite_write(Path(db), DELETE_1061)
+    _bob_gone(answers(capsys, db))
+    assert run(capsys, "--db", db, "change-email", "5005", "tom.b@mail.com", "--yes")[0] == 0
+    sqlite_write(Path(db), "DELETE FROM guardians WHERE guardian_id = 99103;")
+    got = answers(capsys, db)
+    _tom_split(got)
+    assert groups(got).get("ann.new@example.com") is None
+    assert got == truth(capsys, db, folder)
+
+
 def test_own_writes_patch_and_foreign_ones_rebuild(db: str, capsys, monkeypatch) -> None:
     answers(capsys, db)
     reads = rebuilds(monkeypatch)

@@ -209,13 +209,17 @@ class Store:
         return self._meta(conn, "store_id") or ""
 
     def stamp(self, conn: Connection) -> Stamp:
-        """The store's identity, generation and epoch, as a snapshot records them."""
+        """The store's identity, generation and epoch, as a snapshot records them. A
+        committed `writing` row (put there by hand) silences the triggers, so the epoch
+        proves nothing then: it reads as None, which no snapshot matches."""
         m = schema.meta
-        rows = conn.execute(
-            select(m.c.key, m.c.value).where(m.c.key.in_(["store_id", "generation", EPOCH]))
-        )
-        found = {key: value for key, value in rows}
-        return Stamp(found.get("store_id", ""), int(found.get("generation", 0)), found.get(EPOCH))
+        keys = ["store_id", "generation", EPOCH, WRITING]
+        found = {
+            key: value
+            for key, value in conn.execute(select(m.c.key, m.c.value).where(m.c.key.in_(keys)))
+        }
+        epoch = None if WRITING in found else found.get(EPOCH)
+        return Stamp(found.get("store_id", ""), int(found.get("generation", 0)), epoch)
 
     def changes_since(self, conn: Connection, stamp: Stamp) -> list[int] | None:
         """The families famtriage's own writes changed after `stamp`, when this store's
@@ -426,8 +430,12 @@ def _copy_rows(cursor: Any, table: str, frame: pl.DataFrame) -> None:
 @contextmanager
 def _own_write(conn: Connection) -> Iterator[None]:
     """Mark `conn`'s transaction as famtriage's own for the triggers. The row is never
-    committed: it is deleted before the commit, and a rollback takes it away too."""
+    committed: it is deleted before the commit, and a rollback takes it away too. One
+    found already committed (put there by hand) may have hidden foreign writes: the
+    epoch is replaced, as a trigger would have, so this write marks a rebuild."""
     m = schema.meta
+    if conn.execute(m.delete().where(m.c.key == WRITING)).rowcount:
+        conn.execute(m.update().where(m.c.key == EPOCH).values(value=uuid.uuid4().hex))
     conn.execute(insert(m).values(key=WRITING, value="famtriage"))
     yield
     conn.execute(m.delete().where(m.c.key == WRITING))
