@@ -26,7 +26,7 @@ from trust_support import famtriage, ready, run
 
 from famtriage.core.errors import InputError
 from famtriage.core.files import check_target
-from famtriage.core.report import snapshot
+from famtriage.core.report import snapshot, store_frames
 from famtriage.core.store.config import data_dir
 
 ROOT = os.geteuid() == 0
@@ -212,6 +212,7 @@ def test_a_store_named_like_a_pattern_reads_its_own_snapshot(
         decoys[path.name.split(".")[0]].rename(theirs / path.name)
     reads: list[object] = []
     monkeypatch.setattr(snapshot, "_store_tables", lambda *a: reads.append(a))
+    monkeypatch.setattr(store_frames, "read", lambda *a: reads.append(a))
     code, out, err = run(capsys, "--db", str(target), "readiness", "--json")
     assert (code, err, reads) == (0, "", [])  # answered from its own files
     assert json.loads(out) == first

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from trust_support import answers, found, groups, ready, run, truth
 
-from famtriage.core.report import snapshot
+from famtriage.core.report import snapshot, store_frames
 from famtriage.core.store.database import Store
 
 NEW_FAMILIES = """
@@ -112,13 +112,18 @@ def copy_store(source: Path, target: Path) -> None:
 def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record each read of the store's tables: "all" (rebuild) or "some" (patch)."""
     reads: list[str] = []
-    original = snapshot._store_tables
+    patch, rebuild = snapshot._store_tables, store_frames.read
 
-    def spy(store: Store, family_ids: list[int] | None):
-        reads.append("all" if family_ids is None else "some")
-        return original(store, family_ids)
+    def patching(store: Store, family_ids: list[int]):
+        reads.append("some")
+        return patch(store, family_ids)
 
-    monkeypatch.setattr(snapshot, "_store_tables", spy)
+    def rebuilding(store: Store, on_progress=None):
+        reads.append("all")
+        return rebuild(store, on_progress)
+
+    monkeypatch.setattr(snapshot, "_store_tables", patching)
+    monkeypatch.setattr(store_frames, "read", rebuilding)
     return reads
 
 

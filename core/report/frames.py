@@ -80,8 +80,14 @@ def guardian_logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
 
 def with_orgs(guardians: pl.DataFrame, tables: Tables) -> pl.DataFrame:
     """Keep the logins of active families, with their organization."""
-    fam = active_families(tables).select("family_id", "org_id")
-    joined = guardians.lazy().drop("org_id").join(fam, on="family_id", how="inner")
+    return join_orgs(guardians, active_families(tables))
+
+
+def join_orgs(guardians: pl.DataFrame, families: pl.LazyFrame) -> pl.DataFrame:
+    """The logins among `guardians` whose family is in `families` (the active ones),
+    with its organization, as `LOGINS_SCHEMA`."""
+    fam = families.select("family_id", "org_id")
+    joined = guardians.lazy().drop("org_id", strict=False).join(fam, on="family_id", how="inner")
     return joined.select(list(LOGINS_SCHEMA)).collect().cast(LOGINS_SCHEMA)
 
 
@@ -93,21 +99,15 @@ def logins(tables: Tables, primary_only: bool = False) -> pl.DataFrame:
 def _count_by_family(frame: pl.LazyFrame, name: str, when: str | None) -> pl.LazyFrame:
     aggs = [pl.len().alias(name)]
     if when is not None:
-        aggs.append(pl.col(when).cast(pl.Datetime("us")).max().alias(f"{name}_last"))
+        aggs.append(pl.col(when).max().alias(f"{name}_last"))
     return frame.group_by("family_id").agg(aggs)
 
 
-def family_stats(tables: Tables) -> pl.DataFrame:
-    fam = active_families(tables)
-    student_family = tables["students"].select("student_id", "family_id")
-    enrollments = (
-        tables["enrollments"]
-        .select("student_id", "start_date")
-        .join(student_family, on="student_id", how="inner")
-    )
-    primary = (
-        tables["guardians"]
-        .filter(pl.col("is_primary"))
+def primary_names(guardians: pl.LazyFrame) -> pl.LazyFrame:
+    """Each family's primary guardian as a name ("First Last"): the primary with the
+    lowest id when a family has several."""
+    return (
+        guardians.filter(pl.col("is_primary"))
         .sort("guardian_id")
         .group_by("family_id")
         .agg(
@@ -120,6 +120,27 @@ def family_stats(tables: Tables) -> pl.DataFrame:
             .alias("primary_guardian")
         )
     )
+
+
+HISTORY_PARTS: dict[str, tuple[str, ...]] = {
+    "students": ("students",),
+    "enrollments": ("enrollments", "enrollments_last"),
+    "payments": ("payments", "payments_total_cents", "payments_last"),
+    "policies": ("policies", "policies_last"),
+    "activity": ("activity", "activity_last"),
+}
+"""Each per-family history aggregate `family_stats` joins, keyed by `family_id`, and
+its columns: counts, the payments' total, and the latest date (`*_last`)."""
+
+
+def history_parts(tables: Tables) -> dict[str, pl.LazyFrame]:
+    """The per-family history aggregates (`HISTORY_PARTS`) of raw tables, in polars."""
+    student_family = tables["students"].select("student_id", "family_id")
+    enrollments = (
+        tables["enrollments"]
+        .select("student_id", "start_date")
+        .join(student_family, on="student_id", how="inner")
+    )
     payments = (
         tables["payments"]
         .group_by("family_id")
@@ -129,16 +150,28 @@ def family_stats(tables: Tables) -> pl.DataFrame:
             pl.col("paid_at").max().alias("payments_last"),
         )
     )
-    parts = [
-        _count_by_family(tables["students"], "students", None),
-        _count_by_family(enrollments, "enrollments", "start_date"),
-        payments,
-        _count_by_family(tables["policies"], "policies", "signed_at"),
-        _count_by_family(tables["activity"], "activity", "at"),
-        primary,
-    ]
-    out = fam
-    for part in parts:
+    return {
+        "students": _count_by_family(tables["students"], "students", None),
+        "enrollments": _count_by_family(enrollments, "enrollments", "start_date"),
+        "payments": payments,
+        "policies": _count_by_family(tables["policies"], "policies", "signed_at"),
+        "activity": _count_by_family(tables["activity"], "activity", "at"),
+    }
+
+
+def family_stats(tables: Tables) -> pl.DataFrame:
+    return assemble_stats(
+        active_families(tables), primary_names(tables["guardians"]), history_parts(tables)
+    )
+
+
+def assemble_stats(
+    families: pl.LazyFrame, primary: pl.LazyFrame, parts: dict[str, pl.LazyFrame]
+) -> pl.DataFrame:
+    """`STATS_SCHEMA` for the active `families`: their primary guardian's name and the
+    history aggregates, however they were computed (polars, or the database's SQL)."""
+    out = families.select("family_id", "org_id", "family_name", "created_at")
+    for part in [*parts.values(), primary]:
         out = out.join(part, on="family_id", how="left")
     counts = ["students", "enrollments", "payments", "policies", "activity"]
     lasts = ["enrollments_last", "payments_last", "policies_last", "activity_last"]

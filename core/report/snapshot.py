@@ -32,10 +32,11 @@ from sqlalchemy import select
 
 from famtriage.core.errors import Conflict
 from famtriage.core.files import PrivateFolder
-from famtriage.core.report import frames
+from famtriage.core.report import frames, store_frames
 from famtriage.core.report.fam12 import narrow
 from famtriage.core.store import schema
 from famtriage.core.store.database import Stamp, Store
+from famtriage.core.store.reads import ProgressCallback
 from famtriage.core.store.tablespec import FAMILY_TABLES
 
 PATCH_LIMIT = 20_000
@@ -63,17 +64,20 @@ def cache_dir(store: Store) -> Path:
     return Path(platformdirs.user_cache_dir("famtriage")) / f"snapshot-{digest}"
 
 
-def load(store: Store) -> Snapshot:
-    """The store's current frames: from the cache if fresh, patched or rebuilt if not."""
-    return _load(store, with_logins=False)[0]
+def load(store: Store, on_progress: ProgressCallback | None = None) -> Snapshot:
+    """The store's current frames: from the cache if fresh, patched or rebuilt if not
+    (a rebuild reports `on_progress(done, total)` as it reads the store)."""
+    return _load(store, with_logins=False, on_progress=on_progress)[0]
 
 
-def logins(store: Store) -> pl.LazyFrame:
+def logins(store: Store, on_progress: ProgressCallback | None = None) -> pl.LazyFrame:
     """Every login of an active family, fresh: for scans no index can serve."""
-    return _load(store, with_logins=True)[1]
+    return _load(store, with_logins=True, on_progress=on_progress)[1]
 
 
-def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
+def _load(
+    store: Store, *, with_logins: bool, on_progress: ProgressCallback | None = None
+) -> tuple[Snapshot, pl.LazyFrame]:
     """The snapshot, and every login (read from disk only when `with_logins`; an empty
     frame otherwise, when they were not at hand anyway)."""
     folder = _folder(store)
@@ -104,8 +108,7 @@ def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
                 return _write(store, folder, now, every, stats, orgs), every.lazy()
         except (OSError, pl.exceptions.PolarsError):
             pass  # a missing or damaged file: rebuild from the store below
-    tables = _store_tables(store, None)
-    every, stats = frames.logins(tables), frames.family_stats(tables)
+    every, stats = store_frames.read(store, on_progress)  # aggregated by the database
     return _write(store, folder, now, every, stats, orgs), every.lazy()
 
 

@@ -49,6 +49,9 @@ T = TypeVar("T")
 
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 SQLITE_DATE = "%Y-%m-%d"
+FETCH_ROWS = 50_000
+"""Rows per fetch from a driver's cursor: a big read never holds every row as Python
+objects at once."""
 
 
 def _polars_type(sql_type: object) -> pl.DataType:
@@ -350,19 +353,23 @@ class Store:
         return self.read_query(query, CANONICAL_DTYPES[table])
 
     def read_query(self, query: Select[Any], dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
-        """Run a select through the driver's cursor (no per-value SQLAlchemy processing)
-        and type the columns in polars."""
+        """Run a select through the driver's cursor (no per-value SQLAlchemy processing),
+        a batch of rows at a time, and type the columns in polars."""
         sql, params = compile_for_driver(query, self.engine.dialect)
+        parts = []
         with self.engine.connect() as conn:
             cursor = driver(conn).cursor()
             try:
                 cursor.execute(sql, params)
                 names = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
+                while rows := cursor.fetchmany(FETCH_ROWS):
+                    parts.append(
+                        pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+                    )
             finally:
                 cursor.close()
-        frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
-        return _coerce(frame, dtypes)
+        frame = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=names)
+        return coerce_dtypes(frame, dtypes)
 
 
 class Bulk(Protocol):
@@ -494,7 +501,9 @@ def compile_for_driver(stmt: Executable, dialect: Dialect) -> tuple[str, tuple |
     return str(compiled), dict(compiled.params)
 
 
-def _coerce(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+def coerce_dtypes(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`frame` with exactly the columns of `dtypes`, typed: SQLite's text dates and times
+    parsed, integers as booleans, a missing column all null."""
     exprs = []
     for name, dtype in dtypes.items():
         if name not in frame.columns:

@@ -1,0 +1,166 @@
+"""Big reads into polars frames: what a snapshot rebuild asks of a million families.
+
+A read is a list of `Job`s (SQLAlchemy selects with the polars dtypes of their
+columns), run by two worker threads, each job in its own connection; jobs that share a
+name are one frame, concatenated in job order. Progress is `on_progress(jobs_done,
+jobs)`, called from the caller's thread.
+
+- SQLite, through Python's own `sqlite3` (one SQLite library per process): a job is
+  one statement whose one value is its rows as JSON lines, built by SQLite itself
+  (`json_object`, `group_concat`), which polars parses in bulk. No Python object per
+  row, and one step per job: `sqlite3` lets go of the GIL for each step, so the two
+  workers run SQLite side by side (with a step per row they would queue on the GIL).
+  Callers cut a big read into batches (`family_bounds`) to bound each job's text.
+- PostgreSQL, through ADBC's PostgreSQL driver (`adbc-driver-postgresql`, in the
+  `postgres` extra): the server's binary COPY straight into Arrow columns, handed to
+  polars without a Python row. Without it, psycopg's cursor in batches.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Integer, LargeBinary, Select, Text, cast, func, literal, select
+from sqlalchemy.engine import URL
+
+from famtriage.core.store import schema
+from famtriage.core.store.connections import driver
+from famtriage.core.store.database import Store, coerce_dtypes, compile_for_driver
+
+WORKERS = 2
+BATCH_ROWS = 200_000
+"""Families per SQLite batch: a job's JSON text stays in the tens of megabytes."""
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One select whose result is (part of) the frame `name`."""
+
+    name: str
+    query: Select[Any]
+    dtypes: Mapping[str, pl.DataType]
+    """The polars dtype of each column the select names (its labels), in order."""
+
+
+def read_frames(
+    store: Store, jobs: Sequence[Job], on_progress: ProgressCallback | None = None
+) -> dict[str, pl.DataFrame]:
+    """Every job's rows as typed frames, one per name (jobs of a name concatenated)."""
+    run = _job_runner(store)
+    total = len(jobs)
+    parts: dict[str, list[pl.DataFrame]] = {job.name: [] for job in jobs}
+    if on_progress is not None:
+        on_progress(0, total)
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="famtriage-read") as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        for done, (job, future) in enumerate(zip(jobs, futures, strict=True), start=1):
+            parts[job.name].append(future.result())
+            if on_progress is not None:
+                on_progress(done, total)
+    dtypes = {job.name: job.dtypes for job in jobs}
+    return {
+        name: coerce_dtypes(pl.concat(frames, how="vertical_relaxed"), dict(dtypes[name]))
+        for name, frames in parts.items()
+    }
+
+
+def family_bounds(store: Store) -> list[int | None]:
+    """Family ids that cut the store into batches of about `BATCH_ROWS` families, as
+    `[None, b1, …, bn, None]` (open at both ends): batch k is `b[k] <= id < b[k+1]`.
+    One batch on PostgreSQL, whose driver streams a result of any size."""
+    if not store.is_sqlite:
+        return [None, None]
+    f = schema.families
+    with store.engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(f)).scalar_one()
+        offsets = range(BATCH_ROWS, count, BATCH_ROWS)
+        ids = f.c.family_id
+        bounds = [
+            conn.execute(select(ids).order_by(ids).limit(1).offset(offset)).scalar_one()
+            for offset in offsets
+        ]
+    return [None, *bounds, None]
+
+
+def _job_runner(store: Store) -> Callable[[Job], pl.DataFrame]:
+    if store.is_sqlite:
+        return lambda job: _sqlite_frame(store, job)
+    uri = _adbc_uri(store)
+    if uri is not None:
+        return lambda job: _adbc_frame(uri, job)
+    return lambda job: _cursor_frame(store, job)
+
+
+def _sqlite_frame(store: Store, job: Job) -> pl.DataFrame:
+    """The job's rows as JSON lines made by SQLite, parsed by polars. Each value is cast
+    to the JSON type its column is parsed as: SQLite stores what it is given, so a
+    number in a text column (or text in a number column) reads as it would be typed."""
+    rows = job.query.subquery()
+    raw = {name: _json_dtype(dtype) for name, dtype in job.dtypes.items()}
+    pairs = []
+    for name, dtype in raw.items():
+        pairs += [literal(name), cast(rows.c[name], Integer if dtype == pl.Int64 else Text)]
+    lines = func.group_concat(func.json_object(*pairs), literal("\n"))
+    sql, params = compile_for_driver(
+        select(cast(lines, LargeBinary)).select_from(rows), store.engine.dialect
+    )
+    with store.engine.connect() as conn:
+        cursor = driver(conn).cursor()
+        try:
+            (text,) = cursor.execute(sql, params).fetchone()
+        finally:
+            cursor.close()
+    if not text:
+        return pl.DataFrame(schema=raw)
+    return pl.read_ndjson(io.BytesIO(text), schema=raw)
+
+
+def _json_dtype(dtype: pl.DataType) -> pl.DataType:
+    """How a column travels as JSON from SQLite: integers (booleans are 0/1) as numbers,
+    everything else (text, dates and times as SQLite keeps them) as strings."""
+    return pl.Int64() if dtype.is_integer() or dtype == pl.Boolean else pl.String()
+
+
+def _adbc_uri(store: Store) -> str | None:
+    """The libpq URI of a PostgreSQL store when ADBC's driver is installed."""
+    if importlib.util.find_spec("adbc_driver_postgresql") is None:
+        return None
+    url: URL = store.engine.url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+_DOLLAR: Any = None
+
+
+def _dollar_dialect() -> Any:
+    """PostgreSQL's SQL with `$1` placeholders, the ones libpq (and ADBC) bind."""
+    global _DOLLAR
+    if _DOLLAR is None:
+        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+        _DOLLAR = PGDialect_psycopg(paramstyle="numeric_dollar")
+    return _DOLLAR
+
+
+def _adbc_frame(uri: str, job: Job) -> pl.DataFrame:
+    """The job's result as Arrow, from its own ADBC connection (the same role, so the
+    same rows as the store's own connections show)."""
+    import adbc_driver_postgresql.dbapi as adbc
+
+    sql, params = compile_for_driver(job.query, _dollar_dialect())
+    with adbc.connect(uri) as conn, conn.cursor() as cursor:
+        cursor.execute(sql, params or None)
+        return pl.DataFrame(cursor.fetch_arrow())
+
+
+def _cursor_frame(store: Store, job: Job) -> pl.DataFrame:
+    """The job's rows through the driver's cursor, a batch at a time."""
+    return store.read_query(job.query, dict(job.dtypes))
