@@ -514,12 +514,21 @@ def coerce_dtypes(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.Dat
         if current == dtype:
             exprs.append(col)
         elif current in (pl.String, pl.Null) and dtype == pl.Datetime("us"):
-            exprs.append(col.cast(pl.String).str.to_datetime(time_unit="us", strict=False))
+            exprs.append(_datetimes(frame[name].cast(pl.String)))
         elif current in (pl.String, pl.Null) and dtype == pl.Date:
             exprs.append(col.cast(pl.String).str.to_date(SQLITE_DATE, strict=False))
         else:
             exprs.append(col.cast(dtype, strict=False))
     return frame.select(exprs)
+
+
+def _datetimes(text: pl.Series) -> pl.Series:
+    """Text date-times as SQLite keeps them: in the format famtriage writes (fast), or,
+    when some are written otherwise, in the format polars infers from the first one."""
+    parsed = text.str.to_datetime(SQLITE_DATETIME, time_unit="us", strict=False)
+    if parsed.null_count() != text.null_count():
+        parsed = text.str.to_datetime(time_unit="us", strict=False)
+    return parsed
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:

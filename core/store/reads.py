@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Integer, LargeBinary, Select, Text, cast, func, literal, select
+from sqlalchemy import Integer, LargeBinary, Select, cast, func, literal, select
 from sqlalchemy.engine import URL
 
 from famtriage.core.store import schema
@@ -60,24 +60,19 @@ def read_frames(
     if on_progress is not None:
         on_progress(0, total)
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="famtriage-read") as pool:
-        futures = [pool.submit(run, job) for job in jobs]
+        futures = [
+            pool.submit(lambda j: coerce_dtypes(run(j), dict(j.dtypes)), job) for job in jobs
+        ]
         for done, (job, future) in enumerate(zip(jobs, futures, strict=True), start=1):
             parts[job.name].append(future.result())
             if on_progress is not None:
                 on_progress(done, total)
-    dtypes = {job.name: job.dtypes for job in jobs}
-    return {
-        name: coerce_dtypes(pl.concat(frames, how="vertical_relaxed"), dict(dtypes[name]))
-        for name, frames in parts.items()
-    }
+    return {name: pl.concat(frames) for name, frames in parts.items()}
 
 
 def family_bounds(store: Store) -> list[int | None]:
     """Family ids that cut the store into batches of about `BATCH_ROWS` families, as
-    `[None, b1, …, bn, None]` (open at both ends): batch k is `b[k] <= id < b[k+1]`.
-    One batch on PostgreSQL, whose driver streams a result of any size."""
-    if not store.is_sqlite:
-        return [None, None]
+    `[None, b1, …, bn, None]` (open at both ends): batch k is `b[k] <= id < b[k+1]`."""
     f = schema.families
     with store.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(f)).scalar_one()
@@ -100,14 +95,16 @@ def _job_runner(store: Store) -> Callable[[Job], pl.DataFrame]:
 
 
 def _sqlite_frame(store: Store, job: Job) -> pl.DataFrame:
-    """The job's rows as JSON lines made by SQLite, parsed by polars. Each value is cast
-    to the JSON type its column is parsed as: SQLite stores what it is given, so a
-    number in a text column (or text in a number column) reads as it would be typed."""
+    """The job's rows as JSON lines made by SQLite (keyed by column number, to keep the
+    text short), parsed by polars. SQLite stores what it is given: integer columns are
+    cast (a whole float in one reads as the integer); polars reads a number in a text
+    column as its text."""
     rows = job.query.subquery()
-    raw = {name: _json_dtype(dtype) for name, dtype in job.dtypes.items()}
+    raw = {str(i): _json_dtype(dtype) for i, dtype in enumerate(job.dtypes.values())}
     pairs = []
-    for name, dtype in raw.items():
-        pairs += [literal(name), cast(rows.c[name], Integer if dtype == pl.Int64 else Text)]
+    for key, name in zip(raw, job.dtypes, strict=True):
+        value = rows.c[name]
+        pairs += [literal(key), cast(value, Integer) if raw[key] == pl.Int64 else value]
     lines = func.group_concat(func.json_object(*pairs), literal("\n"))
     sql, params = compile_for_driver(
         select(cast(lines, LargeBinary)).select_from(rows), store.engine.dialect
@@ -118,9 +115,8 @@ def _sqlite_frame(store: Store, job: Job) -> pl.DataFrame:
             (text,) = cursor.execute(sql, params).fetchone()
         finally:
             cursor.close()
-    if not text:
-        return pl.DataFrame(schema=raw)
-    return pl.read_ndjson(io.BytesIO(text), schema=raw)
+    frame = pl.read_ndjson(io.BytesIO(text), schema=raw) if text else pl.DataFrame(schema=raw)
+    return frame.rename(dict(zip(raw, job.dtypes, strict=True)))
 
 
 def _json_dtype(dtype: pl.DataType) -> pl.DataType:
