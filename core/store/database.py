@@ -504,7 +504,7 @@ def compile_for_driver(stmt: Executable, dialect: Dialect) -> tuple[str, tuple |
 def coerce_dtypes(frame: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
     """`frame` with exactly the columns of `dtypes`, typed: SQLite's text dates and times
     parsed, integers as booleans, a missing column all null."""
-    exprs = []
+    exprs: list[pl.Expr | pl.Series] = []
     for name, dtype in dtypes.items():
         if name not in frame.columns:
             exprs.append(pl.lit(None, dtype).alias(name))
