@@ -26,6 +26,16 @@ def money_display(cents: int | None) -> str:
     return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 
+def money_display_expr(cents: pl.Expr) -> pl.Expr:
+    """Vectorized `money_display` ("$1,234.50"; none is "$0.00")."""
+    cents = cents.fill_null(0)
+    sign = pl.when(cents < 0).then(pl.lit("-$")).otherwise(pl.lit("$"))
+    digits = (cents.abs() // 100).cast(pl.String).str.reverse()
+    whole = digits.str.replace_all(r"(\d{3})", "$1,").str.strip_suffix(",").str.reverse()
+    frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    return sign + whole + "." + frac
+
+
 def iso_expr(col: pl.Expr) -> pl.Expr:
     """A datetime column as ISO 8601 to the second ("2024-05-01T09:30:00")."""
     return col.dt.strftime("%Y-%m-%dT%H:%M:%S")

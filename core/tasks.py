@@ -40,7 +40,7 @@ _FRAMES = ("families", "groups", "possible")
 _STAGES = 3  # load, build, save
 KEEP = 100
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[float, int], None]
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ def _run(
 ) -> None:
     from famtriage.core.report.current import report_for_context
 
-    def step(done: int, _total: int) -> None:
+    def step(done: float, _total: int) -> None:
         """The report's stages are the task's first ones; saving is the last."""
         handle._set(replace(handle.record, progress=done / _STAGES))
         if on_progress is not None:

@@ -61,6 +61,16 @@ class TasksListed(Message):
         self.tasks = tasks
 
 
+class ExportProgress(Message):
+    """An export has written `done` of its `total` families (posted every few thousand:
+    a message per row would flood the UI thread the export shares the GIL with)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
 class ExportWritten(Message):
     """An export file was written (atomically, 0600); `warnings` say what it could not
     hold as it should (a PDF glyph no installed font has)."""
@@ -68,6 +78,15 @@ class ExportWritten(Message):
     def __init__(self, written: Exported) -> None:
         super().__init__()
         self.written = written
+
+
+class Rebuilding(Message):
+    """The snapshot is being rebuilt from the store: `done` of `total` reads finished."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
 
 
 class ReadinessReady(Message):

@@ -61,10 +61,14 @@ class ExportMeta:
     def org_label(self, org_id: int) -> str:
         return self.org_names.get(org_id) or f"Organization {org_id}"
 
+    def org_labels(self, report: Report) -> list[str]:
+        """The organizations the report covered, by name."""
+        ids = sorted(self.org_names) or sorted(report.families["org_id"].unique().to_list())
+        return [self.org_label(i) for i in ids]
+
     def orgs_text(self, report: Report) -> str:
         """The organizations the report covered, named ("(none)" when there are none)."""
-        ids = sorted(self.org_names) or sorted(report.families["org_id"].unique().to_list())
-        return ", ".join(self.org_label(i) for i in ids) or "(none)"
+        return ", ".join(self.org_labels(report)) or "(none)"
 
 
 ProgressCallback = Callable[[int, int], None]

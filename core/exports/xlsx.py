@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -28,6 +29,7 @@ from famtriage.core.exports.frame import (
     neutralize,
     shown,
 )
+from famtriage.core.exports.xlsx_rows import write_rows
 from famtriage.core.files import private_target
 from famtriage.core.formatting import iso
 from famtriage.core.report.fam12 import TITLE, Report
@@ -134,17 +136,19 @@ def _families(book: Workbook, frame: pl.DataFrame, steps: Steps) -> None:
     header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "bottom": 1})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     money = book.add_format({"num_format": "#,##0.00"})
+    styles: dict[str, Format] = {}
     for c, (name, width) in enumerate(zip(frame.columns, _widths(frame), strict=True)):
         column_format = date if name in DATE_COLUMNS else money if name in MONEY_COLUMNS else None
         sheet.set_column(c, c, width, column_format)
+        if column_format is not None:
+            styles[name] = column_format
     sheet.write_row(0, 0, [COLUMNS[name] for name in frame.columns], header)
     sheet.freeze_panes(1, 0)
     last_row, last_col = frame.height, frame.width - 1
     sheet.autofilter(0, 0, last_row, last_col)
     _band(book, sheet, last_row, last_col)
-    for r, row in enumerate(_excel_values(frame).iter_rows(), start=1):
-        sheet.write_row(r, 0, row)
-        steps(r, last_row)
+    indices = {name: f._get_xf_index() for name, f in styles.items()}
+    write_rows(sheet, _excel_values(frame), 1, indices, lambda done: steps(done, last_row))
 
 
 def _band(book: Workbook, sheet: Worksheet, last_row: int, last_col: int) -> None:

@@ -12,18 +12,20 @@ from famtriage.core.report.fam12 import Report, build_report, check_scope
 def report_for_context(
     ctx: Context,
     scope: str = "primary",
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[float, int], None] | None = None,
 ) -> Report:
     """FAM-12 over the organizations the acting staff member sees (needs reports.fam12).
 
     `on_progress(done, 2)` is called before each of its two stages (load the snapshot,
-    build the report) and at the end; a background task cancels by raising from it.
+    build the report) and at the end; while the snapshot is rebuilt from the store,
+    `done` moves from 0 to 1 with the reading. A background task cancels by raising
+    from it.
     """
     check_scope(scope)
     ctx.actor.require("reports.fam12")
     step = on_progress or (lambda done, total: None)
     step(0, 2)
-    snap = snapshot.load(ctx.store)
+    snap = snapshot.load(ctx.store, lambda done, total: step(done / total if total else 0, 2))
     step(1, 2)
     report = build_report(snap.candidates, snap.stats, scope, list(ctx.orgs), narrowed=True)
     step(2, 2)

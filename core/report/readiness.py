@@ -9,6 +9,7 @@ import polars as pl
 from famtriage.core.access.context import Context
 from famtriage.core.report import snapshot
 from famtriage.core.report.fam12 import Report, build_report
+from famtriage.core.store.reads import ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,12 @@ class OrgReadiness:
         return self.login_conflicts == 0
 
 
-def readiness(ctx: Context) -> list[OrgReadiness]:
+def readiness(ctx: Context, on_progress: ProgressCallback | None = None) -> list[OrgReadiness]:
     """FAM-12 groups left (primary emails) and login conflicts (any guardian) per org
-    (needs reports.fam12: it counts what the report lists)."""
+    (needs reports.fam12: it counts what the report lists). A snapshot rebuilt on the
+    way reports `on_progress(done, total)` as it reads the store."""
     ctx.actor.require("reports.fam12")
-    snap = snapshot.load(ctx.store)
+    snap = snapshot.load(ctx.store, on_progress)
     primary = build_report(snap.candidates, snap.stats, "primary", list(ctx.orgs), narrowed=True)
     logins = build_report(snap.candidates, snap.stats, "all-logins", list(ctx.orgs), narrowed=True)
     families = _per_org(snap.org_families.rename({"families": "n"}))

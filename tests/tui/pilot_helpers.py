@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from pytest import MonkeyPatch
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -26,3 +28,17 @@ async def press_settled(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
+
+
+def spy_on(monkeypatch: MonkeyPatch, screen: type, handler: str) -> list[tuple[float, int]]:
+    """Record `(done, total)` of every progress message `screen.handler` receives (it
+    still handles them)."""
+    seen: list[tuple[float, int]] = []
+    original = getattr(screen, handler)
+
+    def spy(self: object, message: Any) -> None:
+        seen.append((message.done, message.total))
+        original(self, message)
+
+    monkeypatch.setattr(screen, handler, spy)
+    return seen

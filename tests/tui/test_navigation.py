@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from pilot_helpers import press_settled, settle
+from pilot_helpers import press_settled, settle, spy_on
 from textual.command import CommandPalette
 from textual.widgets import Input, RadioButton
 
@@ -239,6 +239,7 @@ async def test_export_csv_then_xlsx_from_the_report(
     app: FamtriageApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    progress = spy_on(monkeypatch, ReportScreen, "on_export_progress")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await press_settled(pilot, "r", "e")
         assert isinstance(app.screen, ExportModal)
@@ -252,6 +253,9 @@ async def test_export_csv_then_xlsx_from_the_report(
         app.screen.query(RadioButton)[1].value = True  # XLSX
         await press_settled(pilot, "enter")
         assert (tmp_path / "fam12-20260115-0930.xlsx").stat().st_size > 0
+        families = app.screen.report.families.height
+        assert progress and progress[-1] == (families, families)  # the XLSX reported, CSV not
+        assert not app.screen.query_one("#report-progress").display
         await press_settled(pilot, "e", "enter")  # the CSV exists: refused, nothing replaced
         assert isinstance(app.screen, NoticeModal)
 

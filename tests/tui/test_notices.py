@@ -1,13 +1,17 @@
 """A notice from core (a snapshot folder that may not be used) shows in the app, as
-written (a path is never read as markup), instead of going to a hidden stderr."""
+written (a path is never read as markup), instead of going to a hidden stderr; a
+snapshot rebuilt on opening shows its progress."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import settle
+import pytest
+from pilot_helpers import settle, spy_on
 
 from famtriage.tui.app import FamtriageApp
+from famtriage.tui.screens.dashboard import DashboardScreen
+from famtriage.tui.widgets.frame_table import FrameTable
 
 
 async def test_a_snapshot_folder_open_to_all_is_shown_in_the_app(
@@ -24,3 +28,17 @@ async def test_a_snapshot_folder_open_to_all_is_shown_in_the_app(
         "the snapshot is not used, answers are read from the store (slower)"
     ]
     assert list(folder.iterdir()) == []
+
+
+async def test_a_snapshot_rebuilt_on_opening_shows_its_progress(
+    app: FamtriageApp, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first open (no snapshot beside the store yet) reads the store: the dashboard
+    shows how far, then the readiness it computed."""
+    seen = spy_on(monkeypatch, DashboardScreen, "on_rebuilding")
+    assert not sample_db.with_name(sample_db.name + ".snapshot").exists()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert seen[0] == (0, 7) and seen[-1] == (7, 7)
+        assert not app.screen.query_one("#orgs-progress").display
+        assert app.screen.query_one("#orgs", FrameTable).row_count == 2

@@ -241,7 +241,9 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     from famtriage.core.report.documents import readiness_document
     from famtriage.core.report.readiness import readiness
 
-    orgs = readiness(context(args))
+    ctx = context(args)
+    with progress("reading the store") as on_progress:
+        orgs = readiness(ctx, on_progress)
     if args.json:
         emit(as_json(readiness_document(orgs)))
         return EXIT_OK

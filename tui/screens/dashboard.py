@@ -8,7 +8,7 @@ import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, ProgressBar, Static
 
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
@@ -16,7 +16,7 @@ from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import list_tasks
 from famtriage.tui.keys import PALETTE_HINT
-from famtriage.tui.messages import ReadinessReady, TasksListed
+from famtriage.tui.messages import ReadinessReady, Rebuilding, TasksListed
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.tasks import TASK_COLUMNS, task_rows
 from famtriage.tui.widgets.frame_table import Column, FrameTable
@@ -90,6 +90,7 @@ class DashboardScreen(AppScreen):
         yield FrameTable(
             ORG_COLUMNS, id="orgs", selectable=False, empty_text="Computing login-readiness…"
         )
+        yield ProgressBar(show_eta=False, id="orgs-progress")
         yield Static("", id="orgs-note", markup=False)
         yield Static("Recent report tasks", id="recent-title")
         yield FrameTable(
@@ -121,14 +122,26 @@ class DashboardScreen(AppScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="readiness")
     def load_readiness(self) -> None:
+        """Readiness off the UI thread; a snapshot rebuilt on the way (a new or lost one:
+        seconds on a million families) shows its progress."""
         tasks = list_tasks(self.ctx)
         self.post_message(TasksListed(tasks[:RECENT_TASKS]))
-        self.post_message(ReadinessReady(readiness(self.ctx)))
+        orgs = readiness(self.ctx, lambda done, total: self.post_message(Rebuilding(done, total)))
+        self.post_message(ReadinessReady(orgs))
+
+    def on_rebuilding(self, message: Rebuilding) -> None:
+        bar = self.query_one("#orgs-progress", ProgressBar)
+        bar.display = message.done < message.total
+        bar.update(total=message.total, progress=message.done)
+        self.query_one("#orgs-note", Static).update(
+            "Reading the store (the snapshot beside it is built anew)…"
+        )
 
     def on_tasks_listed(self, message: TasksListed) -> None:
         self.query_one("#recent", FrameTable).show(task_rows(message.tasks))
 
     def on_readiness_ready(self, message: ReadinessReady) -> None:
+        self.query_one("#orgs-progress", ProgressBar).display = False
         table = self.query_one("#orgs", FrameTable)
         table.empty_text = "No organization is in view."
         table.show(_org_rows(message.orgs))

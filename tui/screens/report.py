@@ -26,6 +26,7 @@ from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
+    ExportProgress,
     ExportWritten,
     ReportProgress,
     ReportReady,
@@ -143,6 +144,9 @@ class ReportScreen(AppScreen):
         if event.state == WorkerState.ERROR and event.worker.group == "report":
             self.query_one("#report-progress", ProgressBar).display = False
             self.query_one("#report-status", Static).update("The report failed; nothing to show.")
+        if event.state == WorkerState.ERROR and event.worker.group == "export":
+            self.query_one("#report-progress", ProgressBar).display = False
+            self.query_one("#report-status", Static).update("The export failed; no file written.")
 
     def on_task_started(self, message: TaskStarted) -> None:
         self.famtriage.running[message.handle.task_id] = message.handle
@@ -222,17 +226,33 @@ class ReportScreen(AppScreen):
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is not None:
             self.notify(f"Writing {request.path}…", markup=False)
+            self.query_one("#report-status", Static).update(
+                f"Writing {display(str(request.path))}…"
+            )
             self.write_export(request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def write_export(self, request: ExportRequest) -> None:
+        """The same core call as the CLI's, off the UI thread; its progress comes back as
+        a few dozen messages (core reports every few thousand families)."""
         assert self.report is not None
         written = export_report(
-            self.report, request.path, request.fmt, self.meta, force=request.force
+            self.report,
+            request.path,
+            request.fmt,
+            self.meta,
+            force=request.force,
+            on_progress=lambda done, total: self.post_message(ExportProgress(done, total)),
         )
         self.post_message(ExportWritten(written))
 
+    def on_export_progress(self, message: ExportProgress) -> None:
+        bar = self.query_one("#report-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=message.total, progress=message.done)
+
     def on_export_written(self, message: ExportWritten) -> None:
+        self.query_one("#report-progress", ProgressBar).display = False
         path = message.written.path
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
