@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from test_postgres import pg_store  # noqa: F401  (fixture)
 from test_postgres import pytestmark as needs_postgres
 
+from famtriage.core.errors import Cancelled
 from famtriage.core.report import frames, snapshot, store_frames
 from famtriage.core.sample.synthetic import synthetic
 from famtriage.core.source.importer import import_export, import_tables
@@ -111,6 +112,27 @@ def test_progress_counts_every_job(store: Store) -> None:
     store_frames.read(store, lambda done, total: seen.append((done, total)))
     assert seen[0] == (0, 7) and seen[-1] == (7, 7)
     assert [d for d, _ in seen] == list(range(8))
+
+
+def test_a_read_stopped_by_its_progress_reads_no_further(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A background task cancels by raising from its progress: the batches not yet
+    started are dropped, the running ones stop before their next query."""
+    store = _synthetic(Store.open(tmp_path / "synthetic.db"))
+    ran: list[str] = []
+    original = reads._sqlite_frame
+    monkeypatch.setattr(
+        reads, "_sqlite_frame", lambda s, job: ran.append(job.name) or original(s, job)
+    )
+
+    def stop(done: int, total: int) -> None:
+        if done == 3:
+            raise Cancelled("cancelled")
+
+    with pytest.raises(Cancelled):
+        store_frames.read(store, stop)
+    assert 3 <= len(ran) < 5 * 7
 
 
 @needs_postgres

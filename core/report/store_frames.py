@@ -20,7 +20,7 @@ from sqlalchemy import BigInteger, ColumnElement, Select, and_, cast, func, or_,
 from famtriage.core.report import frames
 from famtriage.core.store import schema
 from famtriage.core.store.database import Store
-from famtriage.core.store.reads import Job, ProgressCallback, family_bounds, read_frames
+from famtriage.core.store.reads import Job, ProgressCallback, family_bounds, read_batches
 
 _I, _S, _D, _T = pl.Int64(), pl.String(), pl.Date(), pl.Datetime("us")
 
@@ -46,14 +46,21 @@ PARTS: dict[str, dict[str, pl.DataType]] = {
 def read(
     store: Store, on_progress: ProgressCallback | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`(logins, stats)` of every active family in the store, as `frames` defines them."""
+    """`(logins, stats)` of every active family in the store, as `frames` defines them:
+    read and combined a batch of families at a time (a family's rows are all in its
+    batch)."""
     bounds = family_bounds(store)
-    jobs = [
-        job
+    batches = [
+        _jobs(lambda column, lo=low, hi=high: _between(column, lo, hi))
         for low, high in pairwise(bounds)
-        for job in _jobs(lambda column, lo=low, hi=high: _between(column, lo, hi))
     ]
-    got = read_frames(store, jobs, on_progress)
+    parts = read_batches(store, batches, _combine, on_progress)
+    logins = pl.concat([logins for logins, _ in parts], rechunk=False)
+    return logins, pl.concat([stats for _, stats in parts], rechunk=False)
+
+
+def _combine(got: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One batch's logins and stats from what the database returned for it."""
     families = got["families"].lazy()
     guardians = got["guardians"]
     logins = guardians.filter(

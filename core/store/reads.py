@@ -1,9 +1,9 @@
 """Big reads into polars frames: what a snapshot rebuild asks of a million families.
 
-A read is a list of `Job`s (SQLAlchemy selects with the polars dtypes of their
-columns), run by two worker threads, each job in its own connection; jobs that share a
-name are one frame, concatenated in job order. Progress is `on_progress(jobs_done,
-jobs)`, called from the caller's thread.
+A read is a list of batches of `Job`s (SQLAlchemy selects with the polars dtypes of
+their columns), run by two worker threads, each job in its own connection, each batch
+combined into its result on its worker as soon as its jobs are read. Progress is
+`on_progress(jobs_done, jobs)`, called from the caller's thread.
 
 - SQLite, through Python's own `sqlite3` (one SQLite library per process): a job is
   one statement whose one value is its rows as JSON lines, built by SQLite itself
@@ -20,24 +20,30 @@ from __future__ import annotations
 
 import importlib.util
 import io
-from collections.abc import Callable, Mapping, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from sqlalchemy import Integer, LargeBinary, Select, cast, func, literal, select
 from sqlalchemy.engine import URL
 
+from famtriage.core.errors import Cancelled
 from famtriage.core.store import schema
 from famtriage.core.store.connections import driver
 from famtriage.core.store.database import Store, coerce_dtypes, compile_for_driver
 
 WORKERS = 2
-BATCH_ROWS = 200_000
-"""Families per SQLite batch: a job's JSON text stays in the tens of megabytes."""
+BATCH_ROWS = 100_000
+"""Families per batch: a job's JSON text stays in the tens of megabytes, and a batch's
+rows are combined (and let go of) as soon as they are read."""
 
 ProgressCallback = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,24 +56,48 @@ class Job:
     """The polars dtype of each column the select names (its labels), in order."""
 
 
-def read_frames(
-    store: Store, jobs: Sequence[Job], on_progress: ProgressCallback | None = None
-) -> dict[str, pl.DataFrame]:
-    """Every job's rows as typed frames, one per name (jobs of a name concatenated)."""
-    run = _job_runner(store)
-    total = len(jobs)
-    parts: dict[str, list[pl.DataFrame]] = {job.name: [] for job in jobs}
-    if on_progress is not None:
-        on_progress(0, total)
-    with ThreadPoolExecutor(WORKERS, thread_name_prefix="famtriage-read") as pool:
-        futures = [
-            pool.submit(lambda j: coerce_dtypes(run(j), dict(j.dtypes)), job) for job in jobs
-        ]
-        for done, (job, future) in enumerate(zip(jobs, futures, strict=True), start=1):
-            parts[job.name].append(future.result())
-            if on_progress is not None:
-                on_progress(done, total)
-    return {name: pl.concat(frames) for name, frames in parts.items()}
+def read_batches(
+    store: Store,
+    batches: Sequence[Sequence[Job]],
+    combine: Callable[[dict[str, pl.DataFrame]], T],
+    on_progress: ProgressCallback | None = None,
+) -> list[T]:
+    """Each batch's jobs, in turn on one of the workers, typed as their dtypes say; then
+    `combine(frames by job name)` on that worker too, so a batch's rows are let go of as
+    soon as they are combined. The results in batch order; `on_progress(jobs done,
+    jobs)` from the caller's thread, which stops the rest when it raises."""
+    total = sum(len(batch) for batch in batches)
+    finished: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work(batch: Sequence[Job], run: Callable[[Job], pl.DataFrame]) -> T:
+        try:
+            frames = {}
+            for job in batch:
+                if stop.is_set():
+                    raise Cancelled("stopped")
+                frames[job.name] = coerce_dtypes(run(job), dict(job.dtypes))
+                finished.put(None)
+            return combine(frames)
+        except BaseException as exc:
+            finished.put(exc)
+            raise
+
+    report = on_progress or (lambda done, total: None)
+    report(0, total)
+    with _job_runner(store) as run:
+        pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="famtriage-read")
+        try:
+            futures = [pool.submit(work, batch, run) for batch in batches]
+            for done in range(1, total + 1):
+                failed = finished.get()
+                if failed is not None:
+                    raise failed
+                report(done, total)
+            return [future.result() for future in futures]
+        finally:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def family_bounds(store: Store) -> list[int | None]:
@@ -85,13 +115,17 @@ def family_bounds(store: Store) -> list[int | None]:
     return [None, *bounds, None]
 
 
-def _job_runner(store: Store) -> Callable[[Job], pl.DataFrame]:
+@contextmanager
+def _job_runner(store: Store) -> Iterator[Callable[[Job], pl.DataFrame]]:
     if store.is_sqlite:
-        return lambda job: _sqlite_frame(store, job)
+        yield lambda job: _sqlite_frame(store, job)
+        return
     uri = _adbc_uri(store)
-    if uri is not None:
-        return lambda job: _adbc_frame(uri, job)
-    return lambda job: _cursor_frame(store, job)
+    if uri is None:
+        yield lambda job: _cursor_frame(store, job)
+        return
+    with _AdbcConnections(uri) as connections:
+        yield lambda job: _adbc_frame(connections.get(), job)
 
 
 def _sqlite_frame(store: Store, job: Job) -> pl.DataFrame:
@@ -146,13 +180,39 @@ def _dollar_dialect() -> Any:
     return _DOLLAR
 
 
-def _adbc_frame(uri: str, job: Job) -> pl.DataFrame:
-    """The job's result as Arrow, from its own ADBC connection (the same role, so the
-    same rows as the store's own connections show)."""
-    import adbc_driver_postgresql.dbapi as adbc
+class _AdbcConnections:
+    """One ADBC connection per worker thread, for all its jobs (a connection costs
+    tens of milliseconds to open), closed together at the end."""
 
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.local = threading.local()
+        self.opened: list[Any] = []
+        self.lock = threading.Lock()
+
+    def get(self) -> Any:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            import adbc_driver_postgresql.dbapi as adbc
+
+            conn = self.local.conn = adbc.connect(self.uri)
+            with self.lock:
+                self.opened.append(conn)
+        return conn
+
+    def __enter__(self) -> _AdbcConnections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for conn in self.opened:
+            conn.close()
+
+
+def _adbc_frame(conn: Any, job: Job) -> pl.DataFrame:
+    """The job's result as Arrow, through ADBC (the same role as the store's own
+    connections, so the same rows)."""
     sql, params = compile_for_driver(job.query, _dollar_dialect())
-    with adbc.connect(uri) as conn, conn.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(sql, params or None)
         return pl.DataFrame(cursor.fetch_arrow())
 
