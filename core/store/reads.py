@@ -101,18 +101,19 @@ def read_batches(
 
 
 def family_bounds(store: Store) -> list[int | None]:
-    """Family ids that cut the store into batches of about `BATCH_ROWS` families, as
-    `[None, b1, …, bn, None]` (open at both ends): batch k is `b[k] <= id < b[k+1]`."""
-    f = schema.families
+    """Family ids that cut the store into batches of `BATCH_ROWS` families, as
+    `[None, b1, …, bn, None]` (open at both ends): batch k is `b[k] <= id < b[k+1]`.
+    Each bound is found from the one before it, so the index is walked once."""
+    ids = schema.families.c.family_id
+    bounds: list[int | None] = [None]
     with store.engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(f)).scalar_one()
-        offsets = range(BATCH_ROWS, count, BATCH_ROWS)
-        ids = f.c.family_id
-        bounds = [
-            conn.execute(select(ids).order_by(ids).limit(1).offset(offset)).scalar_one()
-            for offset in offsets
-        ]
-    return [None, *bounds, None]
+        while True:
+            after = select(ids).order_by(ids).offset(BATCH_ROWS).limit(1)
+            low = bounds[-1]
+            found = conn.execute(after if low is None else after.where(ids >= low)).scalar()
+            if found is None:
+                return [*bounds, None]
+            bounds.append(found)
 
 
 @contextmanager
