@@ -176,6 +176,36 @@ def change_email(
         return audit.record(conn, ctx, "change_email", family.org_id, summary, journal)
 
 
+def remove_login(ctx: Context, guardian_id: int, *, expected: str | None = None) -> ActionResult:
+    """Take a secondary guardian's login away (needs families.edit): the guardian and
+    their family stay, without an email; the primary can invite them again with an
+    address of their own. A conflict that involves a secondary login is resolved this
+    way, never by merging or deleting a family. A primary guardian's login is changed,
+    not removed (a family must keep one)."""
+    ctx.actor.require("families.edit")
+    with ctx.store.write() as conn:
+        row, family = _guardian(conn, ctx, guardian_id)
+        preconditions.check_expected(conn, [family.family_id], expected)
+        if row.is_primary:
+            raise Conflict(
+                f"guardian #{guardian_id} is family #{family.family_id}'s primary guardian: "
+                "change their email instead (a family keeps its primary login)"
+            )
+        if not row.email_norm:
+            raise Conflict(f"guardian #{guardian_id} has no login to remove")
+        journal = Journal(conn)
+        g = schema.guardians
+        journal.update_where(
+            "guardians", g.c.guardian_id == guardian_id, {"email": None, "email_norm": None}
+        )
+        name = " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
+        summary = (
+            f"Removed the login {row.email} of {name} (guardian #{guardian_id}, family "
+            f"#{family.family_id}); they stay a guardian of the family"
+        )
+        return audit.record(conn, ctx, "remove_login", family.org_id, summary, journal)
+
+
 def invite(
     ctx: Context, family_id: int, first_name: str, last_name: str, email: str
 ) -> ActionResult:

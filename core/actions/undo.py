@@ -24,6 +24,7 @@ UNDO_PERMISSION = {
     "delete": "families.delete",
     "change_email": "families.edit",
     "invite": "families.edit",
+    "remove_login": "families.edit",
     "grant": "admin",
     "map": "admin",
 }

@@ -46,6 +46,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("guardian_id", type=record_id)
     p.add_argument("email")
 
+    p = _action(
+        sub,
+        common,
+        "remove-login",
+        "take a secondary guardian's login away (they stay in the family)",
+        cmd_remove_login,
+    )
+    p.add_argument("guardian_id", type=record_id)
+
     p = _action(sub, common, "invite", "add a secondary guardian with a login", cmd_invite)
     p.add_argument("family_id", type=record_id)
     p.add_argument("email")
@@ -148,6 +157,18 @@ def cmd_change_email(args: argparse.Namespace) -> int:
     if not args.yes:
         confirm(f"Change the login email of guardian #{args.guardian_id} to {args.email}?")
     return _print_result(args, change_email(ctx, args.guardian_id, args.email))
+
+
+def cmd_remove_login(args: argparse.Namespace) -> int:
+    from famtriage.core.actions.family_edits import remove_login
+
+    ctx = context(args)
+    if not args.yes:
+        confirm(
+            f"Remove the login of guardian #{args.guardian_id}? They stay in their family "
+            "without an email; the primary guardian can invite them again."
+        )
+    return _print_result(args, remove_login(ctx, args.guardian_id))
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
