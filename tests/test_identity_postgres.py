@@ -27,6 +27,7 @@ from psycopg import errors, sql
 from sqlalchemy.engine import URL, make_url
 from test_scope import _org_export
 
+from famtriage.core.errors import InputError, PermissionDenied
 from famtriage.core.report import snapshot
 from famtriage.core.source.importer import import_export
 from famtriage.core.source.reader import read_export
@@ -362,7 +363,12 @@ REFUSED = [  # role, argv, exit code, part of the message
     ("org1", ("demo", "--yes"), 1, "only a global Admin"),
     ("org2", ("demo", "--yes"), 1, "lacks the permission 'admin'"),
     ("org1", ("import", "ORG2", "--replace", "--yes"), 1, "organization"),
-    ("org1", ("import", "CLASH", "--replace", "--yes"), 2, "an imported family_id is already used"),
+    (
+        "org1",
+        ("import", "CLASH", "--replace", "--yes"),
+        2,
+        "one of the family_id values written is already used",
+    ),
     ("nobody", ("search", "jane.doe@example.com"), 1, "is mapped to no staff member"),
 ]
 
@@ -414,6 +420,19 @@ def test_each_role_reads_its_organization_through_famtriage(
     assert json.loads(capsys.readouterr().out)["family_id"] == 1001
 
 
+def test_a_write_the_policies_refuse_is_one_line(team: Team, shared: str) -> None:
+    store = Store.open(team.url("org1", shared))
+    row = {"family_id": 9001, "org_id": 2, "status": "active"}
+    refused = r"^families: the database refused the write"
+    with pytest.raises(PermissionDenied, match=refused), store.write() as conn:
+        conn.execute(schema.families.insert().values(row))
+    clash = {**row, "family_id": 2001, "org_id": 1}
+    taken = r"^families: one of the family_id values written is already used"
+    with pytest.raises(InputError, match=taken), store.write() as conn:
+        conn.execute(schema.families.insert().values(clash))
+    store.engine.dispose()
+
+
 def test_an_org_role_resolves_imports_and_undoes_in_its_organization(
     team: Team, exports: dict[str, str], capsys
 ) -> None:
@@ -427,6 +446,8 @@ def test_an_org_role_resolves_imports_and_undoes_in_its_organization(
     assert {e["org_id"] for e in entries} == {1}
     merged = next(e["audit_id"] for e in entries if e["action"] == "merge")
     assert team.run("org1", db, "undo", str(merged), "--yes") == 0
+    assert team.run("org1", db, "purge", "--older-than", "0", "--yes") == 0
+    assert [r[4] for r in team.dump(db)["audit_log"] if r[3] == "purge"] == [1]
     assert team.run("org1", db, "import", exports["ORG1"], "--replace", "--yes") == 0
     after = team.dump(db)
     for table in ORG_OF:  # organization 2's rows are exactly as they were

@@ -219,8 +219,9 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction; the generation moves on when it commits."""
-        with self.engine.connect() as conn:
+        """One write transaction; the generation moves on when it commits. A row the
+        database refuses under row-level security is one line (`_refused_rows`)."""
+        with _refused_rows(), self.engine.connect() as conn:
             conn = conn.execution_options(famtriage_write=True)
             with conn.begin():
                 yield conn
@@ -260,7 +261,7 @@ class Store:
         make loading a million families several times faster.
         """
         if not self.is_sqlite:
-            with _refused_rows(), self.write() as conn:
+            with self.write() as conn:
                 yield SqlBulk(conn, False)
             return
         with self.engine.connect() as conn:
@@ -434,6 +435,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
 
 INSUFFICIENT_PRIVILEGE = "42501"
 UNIQUE_VIOLATION = "23505"
+_POLICY = re.compile(r'row-level security policy for table "(?P<table>[^"]+)"')
 _TAKEN = re.compile(r"Key \((?P<column>[^)]*)\)=\((?P<value>.*)\) already exists")
 
 
@@ -445,9 +447,10 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 @contextmanager
 def _refused_rows() -> Iterator[None]:
-    """A bulk write PostgreSQL refuses row by row becomes one line. Under row-level
-    security a role cannot see another organization's rows, so an id it already uses
-    passes every check made before writing and only the primary key finds it."""
+    """A write PostgreSQL refuses row by row becomes one line. Under row-level security
+    a role cannot see another organization's rows, so an id that organization uses
+    passes every check made before writing (an import's) and only the primary key finds
+    it; a row of an organization the role may not write is refused by the policies."""
     try:
         yield
     except Exception as exc:
@@ -456,22 +459,26 @@ def _refused_rows() -> Iterator[None]:
             raise
         orig = getattr(exc, "orig", exc)
         diag = getattr(orig, "diag", None)
-        table = getattr(diag, "table_name", None) or "a table"
+        table = getattr(diag, "table_name", None) or "the store"
         if state == INSUFFICIENT_PRIVILEGE:
+            policy = _POLICY.search(str(orig))
+            if policy is None:
+                raise
             raise PermissionDenied(
-                f"{table}: the database refused a row of an organization this database "
-                f"role may not write ({reason(orig)}); nothing was imported"
+                f"{policy['table']}: the database refused the write: a row outside the "
+                "organizations this database role may change (row-level security); nothing "
+                "was written"
             ) from exc
         taken = _TAKEN.search(getattr(diag, "message_detail", None) or "")
         if taken:  # PostgreSQL names the value only to a role that may see every row
             raise InputError(
                 f"{table}: {taken['column']} {taken['value']} is already used in the store; "
-                "nothing was imported"
+                "nothing was written"
             ) from exc
         columns = _constraint_columns(table, getattr(diag, "constraint_name", None) or "")
         raise InputError(
-            f"{table}: an imported {columns or 'key'} is already used in the store, by an "
-            "organization this database role cannot see; nothing was imported"
+            f"{table}: one of the {columns or 'key'} values written is already used in the "
+            "store, by an organization this database role cannot see; nothing was written"
         ) from exc
 
 
