@@ -362,7 +362,7 @@ REFUSED = [  # role, argv, exit code, part of the message
     ("org1", ("grant", "Front Desk", "families.merge"), 1, "only a global Admin"),
     ("org1", ("demo", "--yes"), 1, "only a global Admin"),
     ("org2", ("demo", "--yes"), 1, "lacks the permission 'admin'"),
-    ("org1", ("import", "ORG2", "--replace", "--yes"), 1, "organization"),
+    ("org1", ("import", "ORG2", "--replace", "--yes"), 1, "may import only organization 1"),
     (
         "org1",
         ("import", "CLASH", "--replace", "--yes"),
@@ -550,3 +550,34 @@ def test_a_new_store_gets_what_an_upgraded_one_does(team: Team, capsys) -> None:
     assert team.run("owner", fresh, "upgrade") == 0
     assert "from revision 0002 to 0003" in capsys.readouterr().err
     assert _access(fresh, team) == created
+
+
+def test_the_owner_makes_the_group_when_it_may_and_says_what_to_do_when_not(
+    team: Team, monkeypatch, capsys
+) -> None:
+    group = f"{team.tag}_group"
+    monkeypatch.setattr(row_security, "GROUP", group)
+    fresh = team.create_db()
+    store = Store.open(team.url("owner", fresh))  # no CREATEROLE
+    assert any(
+        f"no role {group} exists and this role may not create it" in n for n in store.notices
+    )
+    store.engine.dispose()
+    owner = sql.Identifier(team.roles["owner"])
+    team.superuser(sql.SQL("ALTER ROLE {} CREATEROLE").format(owner))
+    try:
+        assert team.run("owner", fresh, "upgrade") == 0
+        assert f"the {group} grants are in place" in capsys.readouterr().err
+        with psycopg.connect(team.conninfo(None, fresh)) as conn:
+            rights = conn.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = %s AND table_name = 'families' ORDER BY 1",
+                (group,),
+            ).fetchall()
+        assert rights == [("DELETE",), ("INSERT",), ("SELECT",), ("UPDATE",)]
+    finally:
+        team.superuser(sql.SQL("ALTER ROLE {} NOCREATEROLE").format(owner))
+        team.disconnect(fresh)
+        team.superuser(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(fresh)))
+        team.databases.remove(fresh)
+        team.superuser(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(group)))
