@@ -491,14 +491,6 @@ def test_the_snapshot_of_one_role_is_never_another_roles(
     assert len(folders) == 2 and all(Path(f).is_dir() for f in folders)
 
 
-def test_every_table_is_protected_or_holds_no_organizations_data() -> None:
-    tables = set(schema.metadata.tables)
-    assert tables - set(row_security.RULES) == set(row_security.NO_ORGANIZATION) - {
-        "alembic_version"
-    }
-    assert set(row_security.RULES) <= tables
-
-
 def _access(database: str, team: Team) -> dict[str, Any]:
     """What row security and grants a database has, as the catalogs say."""
     with psycopg.connect(team.conninfo(None, database)) as conn:

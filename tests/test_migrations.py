@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 
 from famtriage.core.errors import Conflict
-from famtriage.core.store import schema, upgrade
+from famtriage.core.store import row_security, schema, upgrade
 from famtriage.core.store.database import Store
 from famtriage.tui.cli.main import main
 
@@ -103,3 +103,14 @@ def test_upgrade_command_says_what_it_did(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(path), "upgrade"]) == 0
     err = capsys.readouterr().err
     assert f"already at revision {upgrade.HEAD}" in err
+
+
+def test_every_table_is_protected_or_holds_no_organizations_data() -> None:
+    """A table added to the schema gets a row-level security rule (PostgreSQL), or is
+    listed as holding no organization's data: never readable by every engineer by
+    oversight."""
+    tables = set(schema.metadata.tables)
+    assert tables - set(row_security.RULES) == set(row_security.NO_ORGANIZATION) - {
+        "alembic_version"
+    }
+    assert set(row_security.RULES) <= tables
