@@ -510,7 +510,8 @@ def _access(database: str, team: Team) -> dict[str, Any]:
             ).fetchall(),
             "functions": conn.execute(
                 "SELECT proname, prosecdef, proconfig, pg_get_userbyid(proowner) FROM pg_proc "
-                "WHERE proname LIKE 'famtriage%%' ORDER BY 1"
+                "WHERE proname = ANY(%s) ORDER BY 1",
+                ([row_security.FUNCTION, row_security.MAPPED_FUNCTION],),
             ).fetchall(),
         }
 
