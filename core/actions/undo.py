@@ -184,7 +184,7 @@ def purge(ctx: Context, older_than_days: float, *, now: datetime | None = None) 
             conn,
             ctx,
             "purge",
-            None,
+            ctx.actor.org_id,  # an organization's admin purges only it: an entry of it
             summary,
             None,
             purged=[e.audit_id for e in entries],
