@@ -63,11 +63,8 @@ DELETE = {1: 1003, 2: 2011}
 GUARDIAN = {1: 5006, 2: 5034}  # Sam Lee (#1020), Øyvind Hansen (#2020)
 FAMILY = {1: 1001, 2: 2001}
 SEARCH = {1: ("jane.doe@example.com", 1001), 2: ("li.wei@example.cn", 2010)}
-UNDONE = {1: 5008, 2: 5036}
-SECONDARY = {
-    1: 5028,
-    2: 200128,
-}  # a secondary guardian's login in each organization  # the set-up changes these emails; undo gives them back
+UNDONE = {1: 5008, 2: 5036}  # the set-up changes these emails; undo gives them back
+SECONDARY = {1: 5028, 2: 200128}  # a secondary guardian's login in each organization
 
 
 def _in_view(store: Store, actor: Actor, org: int) -> Context:
