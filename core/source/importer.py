@@ -19,7 +19,7 @@ from famtriage.core.errors import Conflict, PermissionDenied
 from famtriage.core.report import snapshot
 from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
 from famtriage.core.source.reader import locate, read_located
-from famtriage.core.store import schema
+from famtriage.core.store import ids, schema
 from famtriage.core.store.audit_log import write_entry
 from famtriage.core.store.database import Bulk, Store
 from famtriage.core.store.tablespec import FAMILY_TABLES
@@ -147,6 +147,8 @@ def import_tables(
                 on_progress(done, steps)
         for index in indexes:
             bulk.run(CreateIndex(index))
+        top = tables["guardians"].select(pl.col("guardian_id").max().fill_null(0)).item()
+        ids.raise_above(bulk.conn, int(top))
         if actor is not None:
             _audit(bulk, actor, tables, before, everything)
         generation = store.touch_all(bulk)

@@ -27,7 +27,8 @@ organization's data and have no policies.
 Engineers' roles get data rights only, through the NOLOGIN group role
 `famtriage_engineer` (created here when the store's owner may create roles): SELECT,
 INSERT, UPDATE and DELETE on the tables (never TRUNCATE, which would skip the policies),
-USAGE on their sequences, SELECT only on `alembic_version`; never ownership or DDL.
+USAGE, SELECT and UPDATE on their sequences (an import keeps guardian ids above its own),
+SELECT only on `alembic_version`; never ownership or DDL.
 `install` is run by revision 0003, by the creation of a new store, and again by every
 `famtriage upgrade` (so tables a later revision adds get their grants).
 
@@ -257,7 +258,7 @@ def _grant(raw: Any, schema: str, present: set[str]) -> str | None:
         raw.execute(sql.SQL("GRANT {} ON {} TO {}").format(rights, target, group))
     for sequence in _sequences(raw, schema, ours):
         raw.execute(
-            sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+            sql.SQL("GRANT USAGE, SELECT, UPDATE ON SEQUENCE {} TO {}").format(
                 sql.Identifier(schema, sequence), group
             )
         )

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 
 from famtriage.core.errors import Conflict, InputError, reason
-from famtriage.core.store import row_security, schema
+from famtriage.core.store import ids, row_security, schema
 from famtriage.core.store.connections import driver
 
 if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a store
     from alembic.config import Config
 
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 """Every revision in `migrations/versions`, oldest first (a test checks Alembic agrees)."""
 
 HEAD = REVISIONS[-1]
@@ -128,6 +128,7 @@ def _create(engine: Engine) -> list[str]:
         if current_version(conn) is not None:
             return []  # another process created it while we waited for the lock
         schema.metadata.create_all(conn)
+        ids.ensure_sequence(conn)
         command.stamp(_config(conn), HEAD)
         notice = row_security.install(conn)
     return [] if notice is None else [notice]
