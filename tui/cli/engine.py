@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from famtriage.core.report.scopes import SCOPES
 from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
@@ -63,7 +64,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=["table", "csv", "xlsx", "pdf", "json"], default="table")
     add_file_options(p)
-    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+    p.add_argument("--scope", choices=list(SCOPES), default="primary")
     p.add_argument(
         "--from",
         dest="from_dir",
@@ -89,7 +90,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
     p = add_command(sub, common, "plan", "the recommendation for every FAM-12 group", cmd_plan)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+    p.add_argument("--scope", choices=list(SCOPES), default="primary")
 
     add_command(
         sub,
