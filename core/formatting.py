@@ -20,6 +20,17 @@ def money(cents: int | None) -> str:
     return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def money_display_expr(cents: pl.Expr) -> pl.Expr:
+    """`money_display` in bulk: "$1,234.50", "-$0.50"."""
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (cents.abs() // 100).cast(pl.String)
+    grouped = (
+        whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
+    ).str.strip_chars_start(",")
+    frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    return sign + pl.lit("$") + grouped + "." + frac
+
+
 def money_display(cents: int | None) -> str:
     """For people: "$1,234.50"."""
     cents = cents or 0

@@ -172,6 +172,7 @@ def family_document(detail: FamilyDetail) -> dict[str, Any]:
         "family_name": detail.family_name,
         "status": detail.status,
         "merged_into": detail.merged_into,
+        "tombstone": detail.tombstone,
         "created_at": iso(detail.created_at),
         "has_history": detail.has_history,
         "payments_total": money(detail.payments_total_cents),

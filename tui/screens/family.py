@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from famtriage.core.formatting import iso, money_display
+from famtriage.core.formatting import iso, money_display, money_display_expr
 from famtriage.core.report.family import FamilyDetail
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.screens.base import AppScreen
@@ -29,7 +29,7 @@ SECTIONS: dict[str, list[Column]] = {
         Column("birth_date", "Born", max_width=10),
     ],
     "enrollments": [
-        Column("student_id", "Student", right=True),
+        Column("student", "Student", max_width=20),
         Column("class_name", "Class", flex=True),
         Column("start_date", "Start", max_width=10),
         Column("end_date", "End", max_width=10),
@@ -80,7 +80,7 @@ class FamilyScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         d = self.detail
-        status = d.status if d.merged_into is None else f"{d.status} into #{d.merged_into}"
+        status = d.status_text()
         created = (iso(d.created_at) or "unknown")[:10]
         yield Header()
         yield Static(
@@ -159,11 +159,7 @@ def _section_rows(d: FamilyDetail) -> dict[str, pl.DataFrame]:
         "students": _as_text(d.students.with_columns(_person().alias("name"))),
         "enrollments": _as_text(d.enrollments),
         "payments": _as_text(
-            d.payments.with_columns(
-                pl.col("amount_cents")
-                .map_elements(money_display, return_dtype=pl.String)
-                .alias("amount")
-            )
+            d.payments.with_columns(money_display_expr(pl.col("amount_cents")).alias("amount"))
         ),
         "policies": _as_text(d.policies),
         "activity": _as_text(d.activity),
