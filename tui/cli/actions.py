@@ -289,13 +289,17 @@ def cmd_staff(args: argparse.Namespace) -> int:
     if args.json:
         emit(as_json(staff_document(members)))
         return EXIT_OK
-    lines = [
-        f"{m.staff_id:<5} org {m.org_id if m.org_id is not None else '*':<4} "
+    if not members:
+        emit("No staff: this store is single-user.")
+        return EXIT_OK
+    header = f"{'ID':<5} {'ORG':<8} {'NAME':<20} {'EMAIL':<28} {'GROUP':<15} PERMISSIONS"
+    lines = [header] + [
+        f"{m.staff_id:<5} {'org ' + str(m.org_id) if m.org_id is not None else 'every':<8} "
         f"{display(m.name or '')[:20]:<20} {display(m.email):<28} "
         f"{display(m.user_group):<15} {' '.join(m.permissions)}"
         for m in members
     ]
-    emit("\n".join(lines) or "No staff: this store is single-user.")
+    emit("\n".join(lines))
     return EXIT_OK
 
 

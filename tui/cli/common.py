@@ -78,6 +78,9 @@ def context(args: argparse.Namespace) -> Context:
 
     ctx = open_context(opt(args, "db"), opt(args, "as_email"), opt(args, "org"))
     announce(ctx.store)
+    hint = ctx.empty_hint()
+    if hint is not None:
+        note(f"famtriage: {hint}")
     return ctx
 
 

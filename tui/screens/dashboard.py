@@ -130,12 +130,12 @@ class DashboardScreen(AppScreen):
 
     def on_readiness_ready(self, message: ReadinessReady) -> None:
         table = self.query_one("#orgs", FrameTable)
-        table.empty_text = "No organization is in view."
+        table.empty_text = self.ctx.empty_hint() or "No organization is in view."
         table.show(_org_rows(message.orgs))
         ready = sum(o.ready for o in message.orgs)
         self.query_one("#orgs-note", Static).update(
             f"{ready} of {len(message.orgs)} organization(s) login-ready. "
-            "Login-ready: no login email (on any guardian) is shared by two families."
+            "Login-ready: no login email (on any guardian) is shared by two guardians."
         )
         table.focus()
 
