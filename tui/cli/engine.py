@@ -114,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
         note(f"wrote a {args.families or 1000}-family export to {args.out}")
         return EXIT_OK
-    ctx = context(args)
+    ctx = context(args, filling=True)
     demo.require_rebuild(ctx)
     if not ctx.store.is_empty() and not args.yes:
         confirm(f"Replace everything in {ctx.store.url}, every organization, with demo data?")
@@ -140,7 +140,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from famtriage.core.source.importer import held_orgs, import_tables
     from famtriage.core.source.reader import locate, read_located
 
-    ctx = context(args)
+    ctx = context(args, filling=True)
     ctx.actor.require("admin")
     sources = locate(args.path)
     tables = read_located(sources)
