@@ -63,3 +63,8 @@ def history_expr(currency: str = "") -> pl.Expr:
         "policies",
         "activity",
     )
+
+
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 enrollment", "2 enrollments", "37,895 groups": every count reads alike."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"

@@ -18,6 +18,7 @@ from famtriage.core.actions import audit, preconditions
 from famtriage.core.actions.audit import ActionResult
 from famtriage.core.emails import is_valid_email, normalize_email
 from famtriage.core.errors import Conflict, InputError, NotFound
+from famtriage.core.formatting import counted
 from famtriage.core.store import ids, schema
 from famtriage.core.store.journal import Journal
 
@@ -37,8 +38,8 @@ class DeletePreview:
     def summary(self) -> str:
         name = self.family_name or "(no name)"
         return (
-            f"Delete family #{self.family_id} ({name}): {self.guardians} guardian(s), "
-            f"{self.students} student(s); kept as a restorable tombstone until purged"
+            f"Delete family #{self.family_id} ({name}): {counted(self.guardians, 'guardian')}, "
+            f"{counted(self.students, 'student')}; kept as a restorable tombstone until purged"
         )
 
 
@@ -98,7 +99,8 @@ def delete_in(
     journal.update_where("families", f.c.family_id == family_id, {"status": "deleted"})
     summary = (
         f"Deleted family #{family_id} ({family.family_name or 'no name'}): "
-        f"{len(guardians)} guardian(s), {len(students)} student(s); restorable until purged"
+        f"{counted(len(guardians), 'guardian')}, {counted(len(students), 'student')}; "
+        "restorable until purged"
     )
     return audit.record(conn, ctx, "delete", family.org_id, summary, journal, families=[family_id])
 

@@ -211,7 +211,8 @@ async def test_audit_open_entry_and_undo(ctx, app: FamtriageApp) -> None:
         entries = table(app, "#entries").frame
         assert entries["action"].to_list() == ["undo", "delete"]
         assert entries["_undone"].to_list() == ["", "by #2"]
-        await press_settled(pilot, "j", "u")  # undone already: refused, with the reason
+        assert table(app, "#entries").current_row()["action"] == "delete"  # still on it
+        await press_settled(pilot, "u")  # undone already: refused, with the reason
         assert isinstance(app.screen, NoticeModal)
         await press_settled(pilot, "escape", "escape")
         assert isinstance(app.screen, DashboardScreen)

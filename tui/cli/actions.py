@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from famtriage.core.formatting import counted
 from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
@@ -231,8 +232,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         for g in outcome.skipped
     ]
     lines.append(
-        f"{outcome.actions} action(s) in {len(outcome.applied)} group(s); "
-        f"{len(outcome.skipped)} group(s) skipped"
+        f"{counted(outcome.actions, 'action')} in {counted(len(outcome.applied), 'group')}; "
+        f"{counted(len(outcome.skipped), 'group')} skipped"
         + ("; stopped early: the rest is untouched" if outcome.stopped else "")
     )
     emit("\n".join(lines))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from famtriage.core.formatting import counted
 from famtriage.core.report.scopes import SCOPES
 from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
@@ -122,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
     note(
         f"demo store ready: {summary.rows['families']} families in "
-        f"{len(summary.orgs)} organization(s) at {ctx.store.url}"
+        f"{counted(len(summary.orgs), 'organization')} at {ctx.store.url}"
     )
     return EXIT_OK
 
