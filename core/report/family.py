@@ -161,3 +161,30 @@ def _entry_for(ctx: Context, family_id: int) -> tuple[int | None, list[RowChange
         if any(c.table == "families" and c.key[1] == (family_id,) for c in changes):
             return int(audit_id), changes
     return None, []
+
+
+@dataclass(frozen=True)
+class GroupOf:
+    """A group of the readiness list a family is in: what to do with it, and why."""
+
+    org_id: int
+    email: str
+    kind: str
+    action: str
+    reason: str
+
+
+def family_groups(ctx: Context, family_id: int) -> list[GroupOf]:
+    """The groups of the readiness list (FAM-12 first) that hold this family; none for a
+    member without the report permission (they cannot see the list)."""
+    if not ctx.actor.can("reports.fam12"):
+        return []
+    from famtriage.core.report.current import report_for_context
+
+    report = report_for_context(ctx, "readiness")
+    keys = report.families.filter(pl.col("family_id") == family_id).select("org_id", "email")
+    rows = report.groups.join(keys.unique(), on=["org_id", "email"], how="semi")
+    return [
+        GroupOf(r["org_id"], r["email"], r["kind"], r["action"], r["reason"])
+        for r in rows.iter_rows(named=True)
+    ]
