@@ -20,20 +20,21 @@ def money(cents: int | None) -> str:
     return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def money_display_expr(cents: pl.Expr) -> pl.Expr:
+    """`money_display` in bulk: "$1,234.50", "-$0.50"."""
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (cents.abs() // 100).cast(pl.String)
+    grouped = (
+        whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
+    ).str.strip_chars_start(",")
+    frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
+    return sign + pl.lit("$") + grouped + "." + frac
+
+
 def money_display(cents: int | None) -> str:
     """For people: "$1,234.50"."""
     cents = cents or 0
     return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def money_display_expr(cents: pl.Expr) -> pl.Expr:
-    """Vectorized `money_display` ("$1,234.50"; none is "$0.00")."""
-    cents = cents.fill_null(0)
-    sign = pl.when(cents < 0).then(pl.lit("-$")).otherwise(pl.lit("$"))
-    digits = (cents.abs() // 100).cast(pl.String).str.reverse()
-    whole = digits.str.replace_all(r"(\d{3})", "$1,").str.strip_suffix(",").str.reverse()
-    frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
-    return sign + whole + "." + frac
 
 
 def iso_expr(col: pl.Expr) -> pl.Expr:
@@ -62,3 +63,8 @@ def history_expr(currency: str = "") -> pl.Expr:
         "policies",
         "activity",
     )
+
+
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 enrollment", "2 enrollments", "37,895 groups": every count reads alike."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"

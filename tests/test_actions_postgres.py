@@ -64,3 +64,37 @@ def test_two_undos_of_one_entry_race_and_the_loser_hears_why(pg_store: Store) ->
         thread.join(30)
     assert sorted(outcomes)[0].startswith(f"#{done.audit_id} was already undone by #")
     assert sorted(outcomes)[1] == "ok"
+
+
+def test_invites_into_two_organizations_at_once_get_their_own_ids(pg_store: Store) -> None:  # noqa: F811
+    import threading
+
+    from famtriage.core.actions.family_edits import invite
+
+    import_export(pg_store, config.SAMPLE_DATA)
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def invite_into(family: int) -> None:
+        start.wait()
+        try:
+            results.append(
+                invite(Context.open(pg_store), family, "New", "One", f"n{family}@x.test")
+            )
+        except Exception as exc:  # the assertion below shows what went wrong
+            results.append(exc)
+
+    threads = [threading.Thread(target=invite_into, args=(f,)) for f in (1001, 2001)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert all(not isinstance(r, Exception) for r in results), results
+    from sqlalchemy import select
+
+    from famtriage.core.store import schema
+
+    g = schema.guardians
+    with pg_store.engine.connect() as conn:
+        ids = conn.execute(select(g.c.guardian_id).where(g.c.email.like("n%@x.test"))).scalars()
+        assert len(set(ids)) == 2

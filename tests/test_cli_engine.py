@@ -148,3 +148,15 @@ def test_new_store_is_private(tmp_path: Path, capsys) -> None:
     db = tmp_path / "private.db"
     assert run(capsys, "--db", str(db), "plan")[0] == 0
     assert db.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_empty_store_says_what_to_do_first(tmp_path: Path, capsys) -> None:
+    assert main(["--db", str(tmp_path / "empty.db"), "readiness"]) == 0
+    err = capsys.readouterr().err
+    assert "import an export (`famtriage import PATH`) or run `famtriage demo`" in err
+
+
+def test_staff_has_a_header_row(sample_db: Path, capsys) -> None:
+    assert main(["--db", str(sample_db), "staff"]) == 0
+    first, *rows = capsys.readouterr().out.splitlines()
+    assert first.split()[:4] == ["ID", "ORG", "NAME", "EMAIL"] and len(rows) == 4

@@ -1,7 +1,6 @@
 """The exports' bulk paths write what the per-cell ones wrote: XLSX rows made by polars
 read back as xlsxwriter's own cells, the PDF's batched text keeps each cell in its own
-font, a long list of organizations leaves the running header short, and money shows as
-it always did."""
+font, and a long list of organizations leaves the running header short."""
 
 from __future__ import annotations
 
@@ -12,15 +11,12 @@ import openpyxl
 import polars as pl
 import pytest
 import xlsxwriter
-from hypothesis import given
-from hypothesis import strategies as st
 from pdf_support import installed_fonts
 from pypdf import PdfReader
 
 from famtriage.core.exports import xlsx
 from famtriage.core.exports.frame import ExportMeta, export_frame, shown
 from famtriage.core.exports.write import export_report
-from famtriage.core.formatting import money_display, money_display_expr
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.fam12 import Report
 from famtriage.core.safe_text import XLSX_LIMIT
@@ -99,10 +95,3 @@ def test_pdf_header_counts_many_organizations_and_page_one_lists_them(
     assert all("Organizations: 100 (listed on page 1)" in page for page in pages)
     first = " ".join(pages[0].split())
     assert all(name in first for name in names.values())
-
-
-@given(st.lists(st.one_of(st.none(), st.integers(-(10**15), 10**15)), max_size=50))
-def test_money_display_expr_equals_money_display(cents: list[int | None]) -> None:
-    frame = pl.DataFrame({"c": cents}, schema={"c": pl.Int64})
-    shown_money = frame.select(money_display_expr(pl.col("c")).alias("c"))["c"].to_list()
-    assert shown_money == [money_display(c) for c in cents]

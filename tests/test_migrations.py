@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select, text
 from trust_support import answers, groups, truth
 
 from famtriage.core.errors import Conflict
-from famtriage.core.store import schema, triggers, upgrade
+from famtriage.core.store import row_security, schema, triggers, upgrade
 from famtriage.core.store.database import Store
 from famtriage.tui.cli.main import main
 
@@ -63,7 +63,7 @@ def test_the_fixture_store_upgrades_on_open_and_keeps_every_row(tmp_path: Path) 
     (backup,) = sorted(tmp_path.glob("old.db.schema-*.bak"))
     assert backup.stat().st_mode & 0o777 == 0o600
     assert _counts(backup) == before
-    assert _triggers(backup) == []  # the store as it was, before revision 0003
+    assert _triggers(backup) == []  # the store as it was, before revision 0004
     assert str(backup) in store.notices[0]
 
 
@@ -85,7 +85,7 @@ def _meta(path: Path) -> dict[str, str]:
         conn.close()
 
 
-def test_revision_0003_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: Path) -> None:
+def test_revision_0004_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: Path) -> None:
     old = _legacy_store(tmp_path)
     Store.open(old).engine.dispose()
     Store.open(tmp_path / "new.db").engine.dispose()
@@ -95,7 +95,7 @@ def test_revision_0003_gives_the_fixture_the_triggers_of_a_new_store(tmp_path: P
     assert len(found) == len(triggers.TRACKED) * len(triggers.OPERATIONS)
 
 
-def test_after_revision_0003_foreign_writes_move_the_epoch_and_own_ones_record_it(
+def test_after_revision_0004_foreign_writes_move_the_epoch_and_own_ones_record_it(
     tmp_path: Path, capsys
 ) -> None:
     path = _legacy_store(tmp_path)
@@ -161,3 +161,14 @@ def test_upgrade_command_says_what_it_did(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(path), "upgrade"]) == 0
     err = capsys.readouterr().err
     assert f"already at revision {upgrade.HEAD}" in err
+
+
+def test_every_table_is_protected_or_holds_no_organizations_data() -> None:
+    """A table added to the schema gets a row-level security rule (PostgreSQL), or is
+    listed as holding no organization's data: never readable by every engineer by
+    oversight."""
+    tables = set(schema.metadata.tables)
+    assert tables - set(row_security.RULES) == set(row_security.NO_ORGANIZATION) - {
+        "alembic_version"
+    }
+    assert set(row_security.RULES) <= tables

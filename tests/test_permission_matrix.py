@@ -64,6 +64,7 @@ GUARDIAN = {1: 5006, 2: 5034}  # Sam Lee (#1020), Øyvind Hansen (#2020)
 FAMILY = {1: 1001, 2: 2001}
 SEARCH = {1: ("jane.doe@example.com", 1001), 2: ("li.wei@example.cn", 2010)}
 UNDONE = {1: 5008, 2: 5036}  # the set-up changes these emails; undo gives them back
+SECONDARY = {1: 5028, 2: 200128}  # a secondary guardian's login in each organization
 
 
 def _in_view(store: Store, actor: Actor, org: int) -> Context:
@@ -144,6 +145,11 @@ COMMANDS: dict[str, tuple[str, str, Command]] = {
         ),
     ),
     "undo": ("families.edit", "org", _undo),
+    "remove-login": (
+        "families.edit",
+        "org",
+        lambda s, a, o: family_edits.remove_login(_everything(s, a, o), SECONDARY[o]),
+    ),
     "purge": ("admin", "org", lambda s, a, o: purge(_in_view(s, a, o), 0)),
     "apply": (
         "families.merge families.delete",

@@ -148,7 +148,7 @@ def test_a_restored_database_written_to_the_same_generation(
     assert got == truth(capsys, db, _folder(pg_name))
 
 
-def test_upgrade_to_0003_installs_the_triggers_on_postgres(admin: Engine, capsys) -> None:
+def test_upgrade_to_0004_installs_the_triggers_on_postgres(admin: Engine, capsys) -> None:
     """A database at revision 0001 (as famtriage 0.1.0 left it, with data), upgraded by
     `famtriage upgrade`: every tracked table gets the trigger, and it works."""
     from alembic import command
@@ -176,7 +176,7 @@ def test_upgrade_to_0003_installs_the_triggers_on_postgres(admin: Engine, capsys
         db = _url(name)
         assert run(capsys, "--db", db, "readiness")[0] == 1  # refused until upgraded
         code, _, err = run(capsys, "--db", db, "upgrade")
-        assert code == 0 and "from revision 0001 to 0003" in err
+        assert code == 0 and f"from revision 0001 to {upgrade.HEAD}" in err
         with engine.connect() as conn:
             tables = conn.execute(
                 text(

@@ -92,8 +92,8 @@ class FamtriageApp(App[int]):
 
     def show_notice(self, text: str) -> None:
         """A notice from core (a snapshot that could not be used): shown, never blocking.
-        Safe from worker threads; the text is shown as written, never as markup."""
-        self.notify(text, title="Note", severity="warning", markup=False, timeout=10)
+        Safe from worker threads; `notify` escapes it (it names paths)."""
+        self.notify(text, title="Note", severity="warning", timeout=10)
 
     def action_open(self, view: str) -> None:
         """Open a screen by name, or say why the acting staff member may not."""

@@ -15,6 +15,7 @@ from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import Exported
 from famtriage.core.report.fam12 import Report
+from famtriage.core.report.family import GroupOf
 from famtriage.core.report.readiness import OrgReadiness
 from famtriage.core.tasks import TaskHandle, TaskRecord
 
@@ -69,6 +70,14 @@ class ExportProgress(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+class FamilyGroups(Message):
+    """The readiness groups a family is in (loaded after the family screen opens)."""
+
+    def __init__(self, groups: list[GroupOf]) -> None:
+        super().__init__()
+        self.groups = groups
 
 
 class ExportWritten(Message):

@@ -43,6 +43,15 @@ class Context:
             )
         return cls(store, actor, tuple(actor.visible_orgs(all_orgs, org)), identity)
 
+    def empty_hint(self) -> str | None:
+        """What to do first in a store that holds no organization (None: it holds some)."""
+        if self.orgs or not self.store.is_empty():
+            return None
+        return (
+            "This store holds no organization yet: import an export "
+            "(`famtriage import PATH`) or run `famtriage demo`."
+        )
+
     def org_names(self) -> dict[int, str]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(

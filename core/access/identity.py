@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 
 from famtriage.core.access.permissions import PERMISSIONS, Actor, actor_from_row, staff_by_email
 from famtriage.core.errors import PermissionDenied
@@ -85,16 +86,25 @@ def establish(store: Store) -> Identity:
 def _by_account(conn: Connection, store: Store, account: str, kind: str, column: Any) -> Identity:
     st = schema.staff
     mapped = conn.execute(select(st).where(column.is_not(None))).all()
-    if not mapped:
+    row = next((r for r in mapped if getattr(r, column.name) == account), None)
+    if row is not None:
+        return Identity(account, kind, actor_from_row(store, row), False)
+    if not _maps_anyone(conn, store, mapped):
         _require_owner(conn, store, account, kind)
         return Identity(account, kind, _store_admin(conn, store, account), True)
-    row = next((r for r in mapped if getattr(r, column.name) == account), None)
-    if row is None:
-        raise PermissionDenied(
-            f"{kind} {account} is mapped to no staff member of this store; a global Admin "
-            f"maps you with `famtriage map STAFF_EMAIL --{_option(kind)} {account}`"
-        )
-    return Identity(account, kind, actor_from_row(store, row), False)
+    hidden = "" if store.is_sqlite else " (until then the database shows you no rows)"
+    raise PermissionDenied(
+        f"{kind} {account} is mapped to no staff member of this store{hidden}; a global "
+        f"Admin maps you with `famtriage map STAFF_EMAIL --{_option(kind)} {account}`"
+    )
+
+
+def _maps_anyone(conn: Connection, store: Store, visible: Sequence[Any]) -> bool:
+    """Whether the store maps any account. On PostgreSQL an unmapped role sees no staff
+    (row-level security), so the database answers (`famtriage_maps_roles()`)."""
+    if store.is_sqlite or visible:
+        return bool(visible)
+    return bool(conn.execute(select(func.famtriage_maps_roles())).scalar_one())
 
 
 def _option(kind: str) -> str:
@@ -115,16 +125,19 @@ def _require_owner(conn: Connection, store: Store, account: str, kind: str) -> N
     else:
         owner, member = conn.execute(
             text(
-                "SELECT pg_get_userbyid(nspowner), pg_has_role(:account, nspowner, 'MEMBER') "
-                "FROM pg_namespace WHERE nspname = current_schema()"
-            ),
-            {"account": account},
+                "SELECT CASE WHEN n.nspowner = to_regrole('pg_database_owner') "
+                "THEN pg_get_userbyid(d.datdba) ELSE pg_get_userbyid(n.nspowner) END, "
+                "pg_has_role(session_user, n.nspowner, 'MEMBER') "
+                "FROM pg_namespace n, pg_database d "
+                "WHERE n.nspname = current_schema() AND d.datname = current_database()"
+            )
         ).one()
         if member:  # the owner, or a member of the owning role (PostgreSQL 15's public
-            return  # schema belongs to pg_database_owner, whose member is the db owner)
+            # schema belongs to pg_database_owner, whose member is the database's owner)
+            return
     raise PermissionDenied(
         f"this store maps no one to its staff, so only its owner ({kind} {owner}) may act; "
-        f"{kind} {account} is refused: the owner maps you with "
+        f"{kind} {account} is refused: the owner maps themselves, then you, with "
         f"`famtriage map STAFF_EMAIL --{_option(kind)} {account}`"
     )
 

@@ -19,6 +19,7 @@ from famtriage.core.actions.family_edits import delete_in
 from famtriage.core.actions.merge import MergeRequest, merge_in
 from famtriage.core.actions.preconditions import STALE
 from famtriage.core.errors import Conflict, FamtriageError, InputError, reason
+from famtriage.core.formatting import counted
 from famtriage.core.report.current import report_for_context
 from famtriage.core.store import schema
 
@@ -155,7 +156,8 @@ def plan_summary(ctx: Context, only: str | None = None) -> str:
     deletes = sum(len(r["delete"]) for r in rows if only in (None, "delete"))
     review = sum(1 for r in rows if r["action"] == "review")
     return (
-        f"Apply the plan to {len(rows) - review} group(s): {merges} merge(s) and "
-        f"{deletes} family deletion(s) (restorable until purged); {review} review group(s) "
+        f"Apply the plan to {counted(len(rows) - review, 'group')}: {counted(merges, 'merge')} "
+        f"and {counted(deletes, 'family deletion')} (restorable until purged); "
+        f"{counted(review, 'review group')} "
         "are left for you."
     )

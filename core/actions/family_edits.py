@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
+from sqlalchemy.exc import IntegrityError
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import audit, preconditions
 from famtriage.core.actions.audit import ActionResult
 from famtriage.core.emails import is_valid_email, normalize_email
 from famtriage.core.errors import Conflict, InputError, NotFound
-from famtriage.core.store import schema
-from famtriage.core.store.journal import Journal, next_id
+from famtriage.core.formatting import counted
+from famtriage.core.store import ids, schema
+from famtriage.core.store.journal import Journal
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ class DeletePreview:
     def summary(self) -> str:
         name = self.family_name or "(no name)"
         return (
-            f"Delete family #{self.family_id} ({name}): {self.guardians} guardian(s), "
-            f"{self.students} student(s); kept as a restorable tombstone until purged"
+            f"Delete family #{self.family_id} ({name}): {counted(self.guardians, 'guardian')}, "
+            f"{counted(self.students, 'student')}; kept as a restorable tombstone until purged"
         )
 
 
@@ -97,7 +99,8 @@ def delete_in(
     journal.update_where("families", f.c.family_id == family_id, {"status": "deleted"})
     summary = (
         f"Deleted family #{family_id} ({family.family_name or 'no name'}): "
-        f"{len(guardians)} guardian(s), {len(students)} student(s); restorable until purged"
+        f"{counted(len(guardians), 'guardian')}, {counted(len(students), 'student')}; "
+        "restorable until purged"
     )
     return audit.record(conn, ctx, "delete", family.org_id, summary, journal, families=[family_id])
 
@@ -176,6 +179,58 @@ def change_email(
         return audit.record(conn, ctx, "change_email", family.org_id, summary, journal)
 
 
+def remove_login(ctx: Context, guardian_id: int, *, expected: str | None = None) -> ActionResult:
+    """Take a secondary guardian's login away (needs families.edit): the guardian and
+    their family stay, without an email; the primary can invite them again with an
+    address of their own. A conflict that involves a secondary login is resolved this
+    way, never by merging or deleting a family. A primary guardian's login is changed,
+    not removed (a family must keep one)."""
+    ctx.actor.require("families.edit")
+    with ctx.store.write() as conn:
+        row, family = _guardian(conn, ctx, guardian_id)
+        preconditions.check_expected(conn, [family.family_id], expected)
+        if row.is_primary:
+            raise Conflict(
+                f"guardian #{guardian_id} is family #{family.family_id}'s primary guardian: "
+                "change their email instead (a family keeps its primary login)"
+            )
+        if not row.email_norm:
+            raise Conflict(f"guardian #{guardian_id} has no login to remove")
+        journal = Journal(conn)
+        g = schema.guardians
+        journal.update_where(
+            "guardians", g.c.guardian_id == guardian_id, {"email": None, "email_norm": None}
+        )
+        name = " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
+        summary = (
+            f"Removed the login {row.email} of {name} (guardian #{guardian_id}, family "
+            f"#{family.family_id}); they stay a guardian of the family"
+        )
+        return audit.record(conn, ctx, "remove_login", family.org_id, summary, journal)
+
+
+def _insert_guardian(conn: Connection, journal: Journal, row: dict[str, Any]) -> int:
+    """Insert a guardian under an id the database issues. On PostgreSQL the sequence may
+    meet an id it had not reached that another organization's import holds (a row this
+    role may not even see): that id is skipped, inside a savepoint."""
+    if conn.dialect.name != "postgresql":  # writers are serialized: max + 1 is free
+        new_id = ids.next_guardian_id(conn)
+        journal.insert("guardians", {"guardian_id": new_id, **row})
+        return new_id
+    for _ in range(_ID_ATTEMPTS):
+        new_id = ids.next_guardian_id(conn)
+        try:
+            with conn.begin_nested():
+                journal.insert("guardians", {"guardian_id": new_id, **row})
+        except IntegrityError:
+            continue
+        return new_id
+    raise Conflict(f"no free guardian id after {_ID_ATTEMPTS} tries; run `famtriage upgrade`")
+
+
+_ID_ATTEMPTS = 100
+
+
 def invite(
     ctx: Context, family_id: int, first_name: str, last_name: str, email: str
 ) -> ActionResult:
@@ -187,12 +242,11 @@ def invite(
         family = preconditions.families(conn, ctx, [family_id], lock=True)[family_id]
         preconditions.require_active(family)
         _refuse_taken(conn, family.org_id, key, None)
-        new_id = next_id(conn, "guardians")
         journal = Journal(conn)
-        journal.insert(
-            "guardians",
+        new_id = _insert_guardian(
+            conn,
+            journal,
             {
-                "guardian_id": new_id,
                 "family_id": family_id,
                 "first_name": first_name.strip() or None,
                 "last_name": last_name.strip() or None,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from famtriage.core.access.context import Context
 from famtriage.core.actions import preconditions
 from famtriage.core.emails import normalize_email
+from famtriage.core.formatting import counted
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.readiness import OrgReadiness, readiness
@@ -128,7 +129,7 @@ class Progress:
         percent = 100 * self.resolved // self.total if self.total else 100
         return (
             f"{self.resolved} of {self.total} groups resolved ({percent}%) · "
-            f"{self.orgs_ready} of {self.orgs} organization(s) login-ready"
+            f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
         )
 
 

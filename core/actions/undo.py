@@ -16,6 +16,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.actions import audit, preconditions
 from famtriage.core.actions.audit import ActionResult, StoredEntry
 from famtriage.core.errors import Conflict, InputError, NotFound, PermissionDenied
+from famtriage.core.formatting import counted
 from famtriage.core.store import schema
 from famtriage.core.store.journal import Journal, drifted, replay
 
@@ -24,6 +25,7 @@ UNDO_PERMISSION = {
     "delete": "families.delete",
     "change_email": "families.edit",
     "invite": "families.edit",
+    "remove_login": "families.edit",
     "grant": "admin",
     "map": "admin",
 }
@@ -178,12 +180,12 @@ def purge(ctx: Context, older_than_days: float, *, now: datetime | None = None) 
         entries = [e for e in entries if e.purged_by is None]
         families = sorted({f for e in entries for c in e.changes for f in c.family_ids()})
         listed = ", ".join(f"#{e.audit_id}" for e in entries) or "none"
-        summary = f"Made {len(entries)} tombstone action(s) permanent ({listed})"
+        summary = f"Made {counted(len(entries), 'tombstone action')} permanent ({listed})"
         result = audit.record(
             conn,
             ctx,
             "purge",
-            None,
+            ctx.actor.org_id,  # an organization's admin purges only it: an entry of it
             summary,
             None,
             purged=[e.audit_id for e in entries],

@@ -76,6 +76,7 @@ def report_groups(report: Report) -> pl.DataFrame:
                 "email_valid",
                 "login_guardian",
                 "role",
+                "guardians",
             ).alias("family"),
         )
         .group_by("org_id", "_key", maintain_order=True)
@@ -95,7 +96,10 @@ def report_groups(report: Report) -> pl.DataFrame:
             "email",
             "families",
             "email_valid",
-            pl.struct("action", "survivor", "merge", "delete", "reason").alias("recommendation"),
+            "kind",
+            pl.struct("action", "survivor", "merge", "delete", "remove_logins", "reason").alias(
+                "recommendation"
+            ),
         )
     )
 
@@ -168,6 +172,7 @@ def family_document(detail: FamilyDetail) -> dict[str, Any]:
         "family_name": detail.family_name,
         "status": detail.status,
         "merged_into": detail.merged_into,
+        "tombstone": detail.tombstone,
         "created_at": iso(detail.created_at),
         "has_history": detail.has_history,
         "payments_total": money(detail.payments_total_cents),

@@ -13,8 +13,9 @@ import polars as pl
 
 from famtriage.core.emails import lookalike_expr, valid_expr
 from famtriage.core.errors import InputError
+from famtriage.core.report.conflicts import login_conflicts
+from famtriage.core.report.scopes import SCOPES
 
-SCOPES = ("primary", "all-logins")
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
 
 FAMILY_COLUMNS = [
@@ -39,8 +40,28 @@ FAMILY_COLUMNS = [
     "action",
     "survivor",
     "reason",
+    "guardians",
 ]
-"""One row per family in a group; `role` is survivor | merge | delete | review."""
+"""One row per family in a group; `role` is survivor | merge | delete | review for a
+FAM-12 group, keep | remove_login | review for another login conflict; `guardians`
+lists the family's guardians holding the login."""
+
+GROUP_COLUMNS = [
+    "org_id",
+    "email",
+    "families",
+    "with_history",
+    "action",
+    "survivor",
+    "merge",
+    "delete",
+    "reason",
+    "email_valid",
+    "kind",
+    "remove_logins",
+]
+"""One row per group; `kind` is fam12 (primary guardians' login) or login (any other
+conflict, whose action is remove_login or review and lists `remove_logins`)."""
 
 
 @dataclass(frozen=True)
@@ -102,16 +123,30 @@ def build_report(
     narrowed: bool = False,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
-    candidates = _candidates(logins if narrowed else narrow(logins), scope, orgs)
-    keyed = _group_members(candidates)
+    check_scope(scope)
+    pool = logins if narrowed else narrow(logins)
+    primary = _candidates(pool, "primary", orgs)
+    keyed = _group_members(primary)
     families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
-    groups = _recommend(families)
+    groups = _recommend(families).with_columns(
+        pl.lit("fam12").alias("kind"), pl.lit([], dtype=pl.List(pl.Int64)).alias("remove_logins")
+    )
     families = _roles(families, groups)
+    candidates = primary
+    if scope != "primary":
+        candidates = _candidates(pool, scope, orgs)
+        more_families, more_groups = login_conflicts(
+            candidates, stats, groups.select("org_id", "email")
+        )
+        families = pl.concat([families, more_families.select(FAMILY_COLUMNS)])
+        groups = pl.concat([groups, more_groups.select(GROUP_COLUMNS)])
+        if scope == "all-logins":
+            groups = groups.sort("org_id", "email", maintain_order=True)
     return Report(
         generated_at=generated_at or datetime.now().astimezone(),
         scope=scope,
         families=families,
-        groups=groups,
+        groups=groups.select(GROUP_COLUMNS),
         possible=_lookalikes(candidates),
     )
 
@@ -121,6 +156,7 @@ def _candidates(logins: pl.DataFrame, scope: str, orgs: list[int] | None) -> pl.
     frame = logins.lazy()
     if scope == "primary":
         frame = frame.filter(pl.col("is_primary"))
+    frame = frame.filter(pl.col("email_norm").is_not_null())
     if orgs is not None:
         frame = frame.filter(pl.col("org_id").is_in(orgs))
     return frame.with_columns(pl.col("email_norm").hash().alias("_hash")).collect()
@@ -140,6 +176,7 @@ def _one_per_family(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("email_norm").alias("email"),
             pl.col("email").alias("raw_email"),
             name.alias("login_guardian"),
+            pl.concat_list(pl.col("guardian_id")).alias("guardians"),
             pl.col("first_name")
             .fill_null("")
             .str.strip_chars()

@@ -60,7 +60,9 @@ def cache_dir(store: Store) -> Path:
     path = store.sqlite_path
     if path is not None:
         return path.with_name(path.name + ".snapshot")
-    digest = hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    # one folder per store and reader: under row-level security a role's snapshot holds
+    # only the rows its organizations show it, never to be read by another role's session
+    digest = hashlib.sha256(f"{store.url}\n{store.reader()}".encode()).hexdigest()[:16]
     return Path(platformdirs.user_cache_dir("famtriage")) / f"snapshot-{digest}"
 
 

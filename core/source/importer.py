@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from famtriage.core.access.permissions import Actor
@@ -19,7 +19,7 @@ from famtriage.core.errors import Conflict, PermissionDenied
 from famtriage.core.report import snapshot
 from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
 from famtriage.core.source.reader import locate, read_located
-from famtriage.core.store import schema
+from famtriage.core.store import ids, schema
 from famtriage.core.store.audit_log import write_entry
 from famtriage.core.store.database import Bulk, Store
 from famtriage.core.store.tablespec import FAMILY_TABLES
@@ -135,7 +135,7 @@ def import_tables(
             _check_scope(bulk, tables, actor, org_ids)
         if on_progress:
             on_progress(1, steps)
-        indexes = _secondary_indexes() if was_empty else []
+        indexes = _secondary_indexes() if was_empty and store.may_alter_tables(bulk.conn) else []
         for index in indexes:
             bulk.run(DropIndex(index))
         for done, name in enumerate(schema.DATA_TABLES, start=2):
@@ -147,6 +147,8 @@ def import_tables(
                 on_progress(done, steps)
         for index in indexes:
             bulk.run(CreateIndex(index))
+        top = tables["guardians"].select(pl.col("guardian_id").max().fill_null(0)).item()
+        ids.raise_above(bulk.conn, int(top))
         if actor is not None:
             _audit(bulk, actor, tables, before, everything)
         generation = store.touch_all(bulk)
@@ -271,9 +273,11 @@ def _audit(
 
 def _remove_everything(bulk: Bulk) -> None:
     """Every row of every table, children first, and a new identity for the store (so no
-    snapshot or task of the old one is trusted): inside the rebuild's transaction."""
+    snapshot or task of the old one is trusted): inside the rebuild's transaction. Staff
+    mapped to the account they log in as stay (`_unmapped`)."""
     for name in (*reversed(schema.DATA_TABLES), "audit_log", "family_changes"):
-        bulk.run(delete(schema.metadata.tables[name]))
+        table = schema.metadata.tables[name]
+        bulk.run(delete(table).where(_unmapped()) if name == "staff" else delete(table))
     m = schema.meta
     bulk.run(m.delete().where(m.c.key == "store_id"))
     bulk.run(insert(m).values(key="store_id", value=uuid.uuid4().hex))
@@ -367,7 +371,8 @@ def _staff_logins(bulk: Bulk, staff: pl.DataFrame, source: Source) -> list[str]:
 
 
 def _remove_org(bulk: Bulk, org_id: int) -> None:
-    """Delete one organization's rows, children first (inside the caller's transaction)."""
+    """Delete one organization's rows, children first (inside the caller's transaction);
+    its staff mapped to an account stay (`_unmapped`)."""
     fam_ids = select(schema.families.c.family_id).where(schema.families.c.org_id == org_id)
     student_ids = select(schema.students.c.student_id).where(
         schema.students.c.family_id.in_(fam_ids)
@@ -377,5 +382,14 @@ def _remove_org(bulk: Bulk, org_id: int) -> None:
         table = schema.metadata.tables[name]
         bulk.run(delete(table).where(table.c.family_id.in_(fam_ids)))
     bulk.run(delete(schema.families).where(schema.families.c.org_id == org_id))
-    bulk.run(delete(schema.staff).where(schema.staff.c.org_id == org_id))
+    bulk.run(delete(schema.staff).where(schema.staff.c.org_id == org_id, _unmapped()))
     bulk.run(delete(schema.orgs).where(schema.orgs.c.org_id == org_id))
+
+
+def _unmapped() -> ColumnElement[bool]:
+    """Staff mapped to no account: what a rebuild or a replace removes. A mapped member
+    stays as they are (an import of the same id and email keeps them, `_new_staff`), so
+    whoever may act still can, and on PostgreSQL the importing role keeps, through its
+    own transaction, the organizations row-level security shows it."""
+    st = schema.staff
+    return and_(st.c.os_account.is_(None), st.c.db_role.is_(None))

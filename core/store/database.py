@@ -11,6 +11,7 @@ through the driver's cursor instead of SQLAlchemy rows.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from famtriage.core.errors import FamtriageError, InputError, reason
+from famtriage.core.errors import FamtriageError, InputError, PermissionDenied, reason
 from famtriage.core.store import schema, triggers, upgrade
 from famtriage.core.store.connections import driver
 from famtriage.core.store.triggers import EPOCH, WRITING
@@ -104,6 +105,7 @@ class Store:
         self.on_notice: Callable[[str], None] | None = None
         """Called with each later notice as it happens (the CLI prints it, the app shows
         it); notices before it is set stay in `notices`."""
+        self._reader: str | None = None
 
     @classmethod
     def open(cls, db: str | Path, *, create: bool = True) -> Store:
@@ -134,6 +136,8 @@ class Store:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
+        else:
+            event.listen(engine, "connect", _postgres_session)
         return cls(shown, engine)
 
     @property
@@ -182,8 +186,57 @@ class Store:
             raise
         except Exception as exc:
             self._raise_if_read_only(exc)
+            if _sqlstate(exc) == INSUFFICIENT_PRIVILEGE:
+                raise PermissionDenied(self._no_rights(reason(exc))) from exc
             raise InputError(f"{self.location}: {failure}: {reason(exc)}") from exc
         return done
+
+    def _no_rights(self, why: str) -> str:
+        """A role PostgreSQL gives no rights on the store's tables: how it gets them."""
+        from famtriage.core.store.row_security import GROUP
+
+        role = self.session_role()
+        return (
+            f"{self.location}: {why}: database role {role} has no rights on this store; its "
+            f"owner makes it an engineer with `GRANT {GROUP} TO {role}`, and a global Admin maps "
+            f"it to a staff member with `famtriage map STAFF_EMAIL --db-role {role}`"
+        )
+
+    def session_role(self) -> str:
+        """The database role the connections authenticate as (PostgreSQL's SESSION_USER,
+        which `SET ROLE` does not change); "" on SQLite."""
+        if self.is_sqlite:
+            return ""
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT session_user").scalar_one())
+
+    def reader(self) -> str:
+        """Who reads, as far as what the store shows depends on it (what a cache of its
+        rows is kept per): on PostgreSQL the session's role and the organizations
+        row-level security lets it see (`famtriage_visible_orgs()`); "" on SQLite."""
+        if self._reader is None:
+            if self.is_sqlite:
+                self._reader = ""
+            else:
+                with self.engine.connect() as conn:
+                    role, orgs = conn.exec_driver_sql(
+                        "SELECT session_user, famtriage_visible_orgs()"
+                    ).one()
+                self._reader = f"{role} sees {'every organization' if orgs is None else orgs}"
+        return self._reader
+
+    def may_alter_tables(self, conn: Connection) -> bool:
+        """Whether this session may change the tables themselves (drop and build an
+        index): always on SQLite; on PostgreSQL only as the role owning them (an
+        engineer's role has data rights only)."""
+        if self.is_sqlite:
+            return True
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+                "WHERE oid = 'families'::regclass"
+            ).scalar_one()
+        )
 
     def _give_identity(self) -> None:
         """A random store id and a first epoch, once (a store that has both is not
@@ -261,8 +314,9 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction of famtriage's own: the triggers leave the epoch alone
-        (`touch` moves it on, with the generation); a read-only store says so."""
-        with self._writable(), self.engine.connect() as conn:
+        (`touch` moves it on, with the generation); a read-only store says so, and a row
+        the database refuses under row-level security is one line (`_refused_rows`)."""
+        with self._writable(), _refused_rows(), self.engine.connect() as conn:
             conn = conn.execution_options(famtriage_write=True)
             with conn.begin(), _own_write(conn):
                 yield conn
@@ -423,15 +477,28 @@ class SqlBulk:
 
 
 def _copy_rows(cursor: Any, table: str, frame: pl.DataFrame) -> None:
-    """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized."""
+    """PostgreSQL's COPY through psycopg: the fastest way in, still fully parameterized.
+
+    Row-level security refuses COPY into a protected table (its owner included, whom
+    FORCE subjects to the policies), so the rows are copied into a temporary table and
+    moved with one INSERT ... SELECT, which the policies check row by row."""
     from psycopg import sql
 
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    columns = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    target = sql.Identifier(table)
+    staging = sql.Identifier(f"famtriage_load_{table}")
+    cursor.execute(
+        sql.SQL(
+            "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+        ).format(staging, columns, target)
     )
-    with cursor.copy(statement) as copy:
+    with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(staging, columns)) as copy:
         for row in frame.iter_rows():
             copy.write_row(row)
+    cursor.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, columns, columns, staging)
+    )
+    cursor.execute(sql.SQL("DROP TABLE {}").format(staging))
 
 
 @contextmanager
@@ -538,6 +605,80 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+INSUFFICIENT_PRIVILEGE = "42501"
+UNIQUE_VIOLATION = "23505"
+_POLICY = re.compile(r'row-level security policy for table "(?P<table>[^"]+)"')
+_TAKEN = re.compile(r"Key \((?P<column>[^)]*)\)=\((?P<value>.*)\) already exists")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """PostgreSQL's error code of a driver error (raised by psycopg, or wrapped by
+    SQLAlchemy); None for anything else."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None)
+
+
+@contextmanager
+def _refused_rows() -> Iterator[None]:
+    """A write PostgreSQL refuses row by row becomes one line. Under row-level security
+    a role cannot see another organization's rows, so an id that organization uses
+    passes every check made before writing (an import's) and only the primary key finds
+    it; a row of an organization the role may not write is refused by the policies."""
+    try:
+        yield
+    except Exception as exc:
+        state = _sqlstate(exc)
+        if state not in (UNIQUE_VIOLATION, INSUFFICIENT_PRIVILEGE):
+            raise
+        orig = getattr(exc, "orig", exc)
+        diag = getattr(orig, "diag", None)
+        table = getattr(diag, "table_name", None) or "the store"
+        if state == INSUFFICIENT_PRIVILEGE:
+            policy = _POLICY.search(str(orig))
+            if policy is None:
+                raise
+            raise PermissionDenied(
+                f"{policy['table']}: the database refused the write: a row outside the "
+                "organizations this database role may change (row-level security); nothing "
+                "was written"
+            ) from exc
+        taken = _TAKEN.search(getattr(diag, "message_detail", None) or "")
+        if taken:  # PostgreSQL names the value only to a role that may see every row
+            raise InputError(
+                f"{table}: {taken['column']} {taken['value']} is already used in the store; "
+                "nothing was written"
+            ) from exc
+        columns = _constraint_columns(table, getattr(diag, "constraint_name", None) or "")
+        raise InputError(
+            f"{table}: one of the {columns or 'key'} values written is already used in the "
+            "store, by an organization this database role cannot see; nothing was written"
+        ) from exc
+
+
+def _constraint_columns(table: str, constraint: str) -> str:
+    """The columns of a table's primary key, unique constraint or unique index, by its
+    name in PostgreSQL ("" for a name famtriage's schema does not know)."""
+    found = schema.metadata.tables.get(table)
+    if found is None:
+        return ""
+    if constraint == f"{table}_pkey":
+        return ", ".join(c.name for c in found.primary_key.columns)
+    for index in found.indexes:
+        if index.name == constraint:
+            return ", ".join(str(getattr(c, "name", c)) for c in index.expressions)
+    for column in found.columns:
+        if constraint == f"{table}_{column.name}_key":
+            return column.name
+    return ""
+
+
+def _postgres_session(dbapi_conn: Any, _record: object) -> None:
+    """No JIT compilation: the row-level security policies' subplans make the planner's
+    cost estimates large enough to compile every read, which costs more (100-250 ms a
+    query) than the reads themselves."""
+    dbapi_conn.execute("SET jit = off")
+    dbapi_conn.commit()
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -160,7 +160,7 @@ with (generation, epoch) belongs to this store's history only if the row matches
 @event.listens_for(metadata, "after_create")
 def _install_triggers(_metadata: MetaData, connection: Connection, **_kw: Any) -> None:
     """A store created from these tables (a new store, a demo rebuild) gets the same
-    triggers as one upgraded through revision 0003."""
+    triggers as one upgraded through revision 0004."""
     triggers.install(connection)
 
 

@@ -62,7 +62,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION {schema}.{function}()
 
 def install(conn: Connection) -> None:
     """Create, or re-create, the triggers on every tracked table (inside `conn`'s
-    transaction): revision 0003 runs this, and so does creating a new store."""
+    transaction): revision 0004 runs this, and so does creating a new store."""
     names = {"writing": WRITING, "epoch": EPOCH, "function": PG_FUNCTION}
     if conn.dialect.name == "postgresql":
         quote = conn.dialect.identifier_preparer.quote

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 
 from famtriage.core.errors import Conflict, InputError, reason
-from famtriage.core.store import schema
+from famtriage.core.store import ids, row_security, schema
 from famtriage.core.store.connections import driver
 
 if TYPE_CHECKING:  # Alembic is imported only to create or upgrade a store
     from alembic.config import Config
 
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 """Every revision in `migrations/versions`, oldest first (a test checks Alembic agrees)."""
 
 HEAD = REVISIONS[-1]
@@ -61,8 +61,7 @@ def prepare(engine: Engine, url: str) -> list[str]:
             _run_upgrade(engine, version)  # a 0.1.0 store at today's schema: record it
         return []
     if version is None:
-        _create(engine)
-        return []
+        return _create(engine)
     _check_known(version, url)
     if engine.dialect.name != "sqlite":
         raise Conflict(
@@ -77,10 +76,10 @@ def upgrade(engine: Engine, url: str) -> str:
     with engine.connect() as conn:
         version = current_version(conn)
     if version is None:
-        _create(engine)
-        return f"{url}: created the store's tables at schema revision {HEAD}"
+        created = f"{url}: created the store's tables at schema revision {HEAD}"
+        return "; ".join([created, *_create(engine)])
     _check_known(version, url)
-    if version == HEAD:
+    if version == HEAD and engine.dialect.name == "sqlite":
         return f"{url}: the store's schema is already at revision {HEAD}"
     if engine.dialect.name == "sqlite":
         backup = _backup(engine, version)
@@ -90,8 +89,16 @@ def upgrade(engine: Engine, url: str) -> str:
             f"the store as it was is saved at {backup}"
         )
     _require_schema_owner(engine, url)
-    _run_upgrade(engine, version)
-    return f"{url}: upgraded the store's schema from revision {version} to {HEAD}"
+    if version == HEAD:
+        done = f"{url}: the store's schema is already at revision {HEAD}"
+    else:
+        _run_upgrade(engine, version)
+        done = f"{url}: upgraded the store's schema from revision {version} to {HEAD}"
+    with _writer(engine) as conn:
+        notice = row_security.install(conn)
+    if notice is not None:
+        return f"{done}; {notice}"
+    return f"{done}; row-level security and the {row_security.GROUP} grants are in place"
 
 
 def _check_known(version: str, url: str) -> None:
@@ -111,15 +118,20 @@ def _config(conn: Connection) -> Config:
     return config
 
 
-def _create(engine: Engine) -> None:
-    """Today's tables in one go (faster than replaying history), stamped as the newest."""
+def _create(engine: Engine) -> list[str]:
+    """Today's tables in one go (faster than replaying history), stamped as the newest,
+    with the row-level security and grants an upgraded store has (PostgreSQL); return
+    what the owner should hear of them."""
     from alembic import command
 
     with _writer(engine) as conn:
         if current_version(conn) is not None:
-            return  # another process created it while we waited for the lock
+            return []  # another process created it while we waited for the lock
         schema.metadata.create_all(conn)
+        ids.ensure_sequence(conn)
         command.stamp(_config(conn), HEAD)
+        notice = row_security.install(conn)
+    return [] if notice is None else [notice]
 
 
 def _run_upgrade(engine: Engine, expected: str) -> None:

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from famtriage.core.formatting import counted
 from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
@@ -45,6 +46,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("guardian_id", type=record_id)
     p.add_argument("email")
+
+    p = _action(
+        sub,
+        common,
+        "remove-login",
+        "take a secondary guardian's login away (they stay in the family)",
+        cmd_remove_login,
+    )
+    p.add_argument("guardian_id", type=record_id)
 
     p = _action(sub, common, "invite", "add a secondary guardian with a login", cmd_invite)
     p.add_argument("family_id", type=record_id)
@@ -150,6 +160,18 @@ def cmd_change_email(args: argparse.Namespace) -> int:
     return _print_result(args, change_email(ctx, args.guardian_id, args.email))
 
 
+def cmd_remove_login(args: argparse.Namespace) -> int:
+    from famtriage.core.actions.family_edits import remove_login
+
+    ctx = context(args)
+    if not args.yes:
+        confirm(
+            f"Remove the login of guardian #{args.guardian_id}? They stay in their family "
+            "without an email; the primary guardian can invite them again."
+        )
+    return _print_result(args, remove_login(ctx, args.guardian_id))
+
+
 def cmd_invite(args: argparse.Namespace) -> int:
     from famtriage.core.actions.family_edits import invite
 
@@ -210,8 +232,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         for g in outcome.skipped
     ]
     lines.append(
-        f"{outcome.actions} action(s) in {len(outcome.applied)} group(s); "
-        f"{len(outcome.skipped)} group(s) skipped"
+        f"{counted(outcome.actions, 'action')} in {counted(len(outcome.applied), 'group')}; "
+        f"{counted(len(outcome.skipped), 'group')} skipped"
         + ("; stopped early: the rest is untouched" if outcome.stopped else "")
     )
     emit("\n".join(lines))
@@ -268,13 +290,17 @@ def cmd_staff(args: argparse.Namespace) -> int:
     if args.json:
         emit(as_json(staff_document(members)))
         return EXIT_OK
-    lines = [
-        f"{m.staff_id:<5} org {m.org_id if m.org_id is not None else '*':<4} "
+    if not members:
+        emit("No staff: this store is single-user.")
+        return EXIT_OK
+    header = f"{'ID':<5} {'ORG':<8} {'NAME':<20} {'EMAIL':<28} {'GROUP':<15} PERMISSIONS"
+    lines = [header] + [
+        f"{m.staff_id:<5} {'org ' + str(m.org_id) if m.org_id is not None else 'every':<8} "
         f"{display(m.name or '')[:20]:<20} {display(m.email):<28} "
         f"{display(m.user_group):<15} {' '.join(m.permissions)}"
         for m in members
     ]
-    emit("\n".join(lines) or "No staff: this store is single-user.")
+    emit("\n".join(lines))
     return EXIT_OK
 
 

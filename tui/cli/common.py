@@ -73,11 +73,16 @@ def opt(args: argparse.Namespace, name: str) -> Any:
     return getattr(args, name, None)
 
 
-def context(args: argparse.Namespace) -> Context:
+def context(args: argparse.Namespace, *, filling: bool = False) -> Context:
+    """The session of a command; one that fills the store (`filling`: import, demo) is
+    not told the store is empty."""
     from famtriage.core.session import open_context
 
     ctx = open_context(opt(args, "db"), opt(args, "as_email"), opt(args, "org"))
     announce(ctx.store)
+    hint = None if filling else ctx.empty_hint()
+    if hint is not None:
+        note(f"famtriage: {hint}")
     return ctx
 
 

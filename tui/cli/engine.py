@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from famtriage.core.formatting import counted
+from famtriage.core.report.scopes import SCOPES
 from famtriage.core.safe_text import display
 from famtriage.tui.cli.common import (
     EXIT_OK,
@@ -63,7 +65,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", choices=["table", "csv", "xlsx", "pdf", "json"], default="table")
     add_file_options(p)
-    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+    p.add_argument("--scope", choices=list(SCOPES), default="primary")
     p.add_argument(
         "--from",
         dest="from_dir",
@@ -89,7 +91,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
     p = add_command(sub, common, "plan", "the recommendation for every FAM-12 group", cmd_plan)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--scope", choices=["primary", "all-logins"], default="primary")
+    p.add_argument("--scope", choices=list(SCOPES), default="primary")
 
     add_command(
         sub,
@@ -113,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
         note(f"wrote a {args.families or 1000}-family export to {args.out}")
         return EXIT_OK
-    ctx = context(args)
+    ctx = context(args, filling=True)
     demo.require_rebuild(ctx)
     if not ctx.store.is_empty() and not args.yes:
         confirm(f"Replace everything in {ctx.store.url}, every organization, with demo data?")
@@ -121,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
     note(
         f"demo store ready: {summary.rows['families']} families in "
-        f"{len(summary.orgs)} organization(s) at {ctx.store.url}"
+        f"{counted(len(summary.orgs), 'organization')} at {ctx.store.url}"
     )
     return EXIT_OK
 
@@ -139,7 +141,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from famtriage.core.source.importer import held_orgs, import_tables
     from famtriage.core.source.reader import locate, read_located
 
-    ctx = context(args)
+    ctx = context(args, filling=True)
     ctx.actor.require("admin")
     sources = locate(args.path)
     tables = read_located(sources)

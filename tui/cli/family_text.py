@@ -17,9 +17,9 @@ def _section(title: str, frame: pl.DataFrame, cols: list[str]) -> list[str]:
 
 
 def family_text(d: FamilyDetail) -> str:
-    status = d.status if d.merged_into is None else f"{d.status} into #{d.merged_into}"
     lines = [
-        f"#{d.family_id}  {display(d.family_name or '(no name)')}  org {d.org_id}  [{status}]",
+        f"#{d.family_id}  {display(d.family_name or '(no name)')}  org {d.org_id}  "
+        f"[{d.status_text()}]",
         f"created {iso(d.created_at) or 'unknown'}; "
         f"{'has history' if d.has_history else 'no history'}",
     ]

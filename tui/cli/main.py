@@ -93,9 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:  # files name themselves; the output does not (`> /dev/full`)
-        where = exc.filename or _output_name()
-        _error(f"{where}: cannot write: {exc.strerror or exc}")
-        _discard_output()
+        if exc.filename:
+            _error(f"{exc.filename}: {exc.strerror or exc}")
+        else:
+            _error(f"{_output_name()}: cannot write: {exc.strerror or exc}")
+            _discard_output()
         return EXIT_REFUSED
     except Exception as exc:  # a bug or a driver's error: still one line, never a traceback
         if os.environ.get("FAMTRIAGE_DEBUG"):

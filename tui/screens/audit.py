@@ -65,9 +65,13 @@ class AuditScreen(AppScreen):
         self.post_message(AuditListed(audit_entries(self.ctx)))
 
     def on_audit_listed(self, message: AuditListed) -> None:
-        self.entries = {e.audit_id: e for e in message.entries}
         table = self.query_one("#entries", FrameTable)
-        table.show(_entry_rows(message.entries), cursor=table.cursor_row)
+        current = self._current()
+        self.entries = {e.audit_id: e for e in message.entries}
+        ids = [e.audit_id for e in message.entries]
+        kept = current.audit_id if current is not None else None
+        cursor = ids.index(kept) if kept in ids else table.cursor_row  # newer rows above
+        table.show(_entry_rows(message.entries), cursor=cursor)
         self.query_one("#audit-status", Static).update(
             f"{len(message.entries)} entries, newest first · Enter shows what changed"
         )

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
+from famtriage.core.formatting import counted
 from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import list_tasks
@@ -143,12 +144,12 @@ class DashboardScreen(AppScreen):
     def on_readiness_ready(self, message: ReadinessReady) -> None:
         self.query_one("#orgs-progress", ProgressBar).display = False
         table = self.query_one("#orgs", FrameTable)
-        table.empty_text = "No organization is in view."
+        table.empty_text = self.ctx.empty_hint() or "No organization is in view."
         table.show(_org_rows(message.orgs))
         ready = sum(o.ready for o in message.orgs)
         self.query_one("#orgs-note", Static).update(
-            f"{ready} of {len(message.orgs)} organization(s) login-ready. "
-            "Login-ready: no login email (on any guardian) is shared by two families."
+            f"{ready:,} of {counted(len(message.orgs), 'organization')} login-ready. "
+            "Login-ready: no login email (on any guardian) is shared by two guardians."
         )
         table.focus()
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 import polars as pl
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from famtriage.core.formatting import iso, money_display
-from famtriage.core.report.family import FamilyDetail
+from famtriage.core.formatting import iso, money_display, money_display_expr
+from famtriage.core.report.family import FamilyDetail, family_groups
 from famtriage.core.safe_text import HEADING_LIMIT, display
+from famtriage.tui.messages import FamilyGroups
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
 
@@ -29,7 +31,7 @@ SECTIONS: dict[str, list[Column]] = {
         Column("birth_date", "Born", max_width=10),
     ],
     "enrollments": [
-        Column("student_id", "Student", right=True),
+        Column("student", "Student", max_width=20),
         Column("class_name", "Class", flex=True),
         Column("start_date", "Start", max_width=10),
         Column("end_date", "End", max_width=10),
@@ -80,7 +82,7 @@ class FamilyScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         d = self.detail
-        status = d.status if d.merged_into is None else f"{d.status} into #{d.merged_into}"
+        status = d.status_text()
         created = (iso(d.created_at) or "unknown")[:10]
         yield Header()
         yield Static(
@@ -98,6 +100,7 @@ class FamilyScreen(AppScreen):
             id="family-summary",
             markup=False,
         )
+        yield Static("", id="family-groups", markup=False)
         with TabbedContent(id="sections"):
             for name, columns in SECTIONS.items():
                 with TabPane(name.capitalize(), id=name):
@@ -116,6 +119,19 @@ class FamilyScreen(AppScreen):
         for name, frame in _section_rows(self.detail).items():
             self.query_one(f"#{name}-table", FrameTable).show(frame)
         self.query_one("#guardians-table", FrameTable).focus()
+        self.load_groups()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="family-groups")
+    def load_groups(self) -> None:
+        self.post_message(FamilyGroups(family_groups(self.ctx, self.detail.family_id)))
+
+    def on_family_groups(self, message: FamilyGroups) -> None:
+        lines = [
+            f"In the {'FAM-12 group' if g.kind == 'fam12' else 'login conflict'} "
+            f"{display(g.email, HEADING_LIMIT)} ({g.action}): {display(g.reason)}"
+            for g in message.groups
+        ]
+        self.query_one("#family-groups", Static).update("\n".join(lines))
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
@@ -159,11 +175,7 @@ def _section_rows(d: FamilyDetail) -> dict[str, pl.DataFrame]:
         "students": _as_text(d.students.with_columns(_person().alias("name"))),
         "enrollments": _as_text(d.enrollments),
         "payments": _as_text(
-            d.payments.with_columns(
-                pl.col("amount_cents")
-                .map_elements(money_display, return_dtype=pl.String)
-                .alias("amount")
-            )
+            d.payments.with_columns(money_display_expr(pl.col("amount_cents")).alias("amount"))
         ),
         "policies": _as_text(d.policies),
         "activity": _as_text(d.activity),

@@ -9,20 +9,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 import polars as pl
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from famtriage.tui.keys import PALETTE_HINT
-from famtriage.tui.widgets.frame_table import Column, FrameTable
-
-KEY_COLUMNS = [
-    Column("key", "Key", max_width=14),
-    Column("name", "Does", max_width=14),
-    Column("why", "", flex=True),
-]
 
 
 def binding_rows(screen: Screen) -> pl.DataFrame:
@@ -53,6 +48,18 @@ def binding_rows(screen: Screen) -> pl.DataFrame:
     )
 
 
+def _key_table(rows: pl.DataFrame) -> Table:
+    """The keys as a table whose explanations wrap to the window (nothing is cut at 80
+    columns). Every cell is famtriage's own text, set as plain Text."""
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+    table.add_column("Key", no_wrap=True, style="bold")
+    table.add_column("Does", no_wrap=True)
+    table.add_column("", ratio=1)
+    for key, name, why in rows.select("key", "name", "why").iter_rows():
+        table.add_row(Text(key), Text(name), Text(why))
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen underneath; escape or ? closes it."""
 
@@ -76,13 +83,12 @@ class HelpScreen(ModalScreen[None]):
         title = self.for_screen.sub_title or type(self.for_screen).__name__
         with Vertical():
             yield Static(f"Keys on {title}", id="help-title", markup=False)
-            yield FrameTable(KEY_COLUMNS, id="help-keys", selectable=False)
+            with VerticalScroll(id="help-scroll"):
+                yield Static(_key_table(binding_rows(self.for_screen)), id="help-keys")
             yield Static(PALETTE_HINT, id="help-foot", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one("#help-keys", FrameTable)
-        table.show(binding_rows(self.for_screen))
-        table.focus()
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -64,7 +64,7 @@ class SearchScreen(AppScreen):
         yield Header()
         yield TextBox(self.initial, placeholder="Email address, or part of one", id="query")
         yield Static("Type an email; exact matches come first.", id="search-status", markup=False)
-        yield FrameTable(HIT_COLUMNS, id="hits", empty_text="No family matches.")
+        yield FrameTable(HIT_COLUMNS, id="hits", empty_text="")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,9 +88,11 @@ class SearchScreen(AppScreen):
         status = self.query_one("#search-status", Static)
         table = self.query_one("#hits", FrameTable)
         if not query.strip():
+            table.empty_text = ""  # nothing is said before anything is typed
             table.show(_hit_rows([]))
             status.update("Type an email; exact matches come first.")
             return
+        table.empty_text = f"No family has an email matching {display(query.strip())}."
         try:
             hits = await asyncio.to_thread(search_families, self.ctx, query)
         except InputError as exc:

@@ -6,8 +6,8 @@ something other than famtriage writes to it (`famtriage.core.store.triggers`). T
 starts with a fresh epoch and is marked as rebuilt at its current generation, so a
 snapshot made before this revision is rebuilt once.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from famtriage.core.store import triggers
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
