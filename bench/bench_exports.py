@@ -1,7 +1,7 @@
 """Time the FAM-12 exports (not a test: prints the figures).
 
     python bench/bench_exports.py [--rows 100000] [--runs 3]
-        [--store STORE] [--before PYTHON]
+        [--store STORE] [--before PYTHON [--before-runs 1]]
 
 1. In process (`export_report`, the core function): a synthetic report tiled up to
    --rows family rows, its organizations named as a store of 100 organizations names
@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--store", help="a store (path or URL) whose report to export")
     parser.add_argument("--before", help="a Python whose famtriage is the one to compare with")
+    parser.add_argument("--before-runs", type=int, default=1, help="runs of --before (slow)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -134,7 +135,7 @@ def main() -> None:
             print(HEADER)
             whole(args.store, args.runs, folder, sys.executable, "")
             if args.before:
-                whole(args.store, args.runs, folder, args.before, "before: ")
+                whole(args.store, args.before_runs, folder, args.before, "before: ")
             print(load_line())
 
 

@@ -148,3 +148,18 @@ def test_postgres_without_adbc_reads_through_psycopg(
     import_export(pg_store, config.SAMPLE_DATA)
     monkeypatch.setattr(reads, "_adbc_uri", lambda store: None)
     _both_ways(pg_store)
+
+
+@needs_postgres
+def test_postgres_reads_go_through_adbc_set_up_as_the_stores_own(
+    pg_store: Store,  # noqa: F811
+) -> None:
+    """The Arrow connections authenticate as the store's role (the same rows under
+    row-level security) and run the same session set-up (no JIT)."""
+    uri = reads._adbc_uri(pg_store)
+    assert uri is not None
+    with reads._AdbcConnections(uri) as connections, connections.get().cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), session_user::text")
+        got = pl.DataFrame(cursor.fetch_arrow()).row(0)
+    with pg_store.engine.connect() as conn:
+        assert got == ("off", conn.exec_driver_sql("SELECT session_user").scalar_one())

@@ -1,9 +1,10 @@
 """Big reads into polars frames: what a snapshot rebuild asks of a million families.
 
 A read is a list of batches of `Job`s (SQLAlchemy selects with the polars dtypes of
-their columns), run by two worker threads, each job in its own connection, each batch
-combined into its result on its worker as soon as its jobs are read. Progress is
-`on_progress(jobs_done, jobs)`, called from the caller's thread.
+their columns), run by two worker threads, a batch's jobs one after the other on one
+worker, which then combines them into the batch's result, so a batch's rows are let go
+of as soon as they are read. Progress is `on_progress(jobs_done, jobs)`, called from
+the caller's thread.
 
 - SQLite, through Python's own `sqlite3` (one SQLite library per process): a job is
   one statement whose one value is its rows as JSON lines, built by SQLite itself
@@ -12,8 +13,9 @@ combined into its result on its worker as soon as its jobs are read. Progress is
   workers run SQLite side by side (with a step per row they would queue on the GIL).
   Callers cut a big read into batches (`family_bounds`) to bound each job's text.
 - PostgreSQL, through ADBC's PostgreSQL driver (`adbc-driver-postgresql`, in the
-  `postgres` extra): the server's binary COPY straight into Arrow columns, handed to
-  polars without a Python row. Without it, psycopg's cursor in batches.
+  `postgres` extra; one connection per worker, as the store's role and with its session
+  set-up): the server's binary COPY straight into Arrow columns, handed to polars
+  without a Python row. Without it, psycopg's cursor in batches.
 """
 
 from __future__ import annotations
@@ -26,16 +28,22 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 import polars as pl
-from sqlalchemy import Integer, LargeBinary, Select, cast, func, literal, select
+from sqlalchemy import Dialect, Integer, LargeBinary, Select, cast, func, literal, select
 from sqlalchemy.engine import URL
 
 from famtriage.core.errors import Cancelled
 from famtriage.core.store import schema
 from famtriage.core.store.connections import driver
-from famtriage.core.store.database import Store, coerce_dtypes, compile_for_driver
+from famtriage.core.store.database import (
+    POSTGRES_SESSION,
+    Store,
+    coerce_dtypes,
+    compile_for_driver,
+)
 
 WORKERS = 2
 BATCH_ROWS = 100_000
@@ -48,7 +56,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Job:
-    """One select whose result is (part of) the frame `name`."""
+    """One select of a batch, whose result is the batch's frame `name`."""
 
     name: str
     query: Select[Any]
@@ -168,17 +176,12 @@ def _adbc_uri(store: Store) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
-_DOLLAR: Any = None
-
-
-def _dollar_dialect() -> Any:
+@cache
+def _dollar_dialect() -> Dialect:
     """PostgreSQL's SQL with `$1` placeholders, the ones libpq (and ADBC) bind."""
-    global _DOLLAR
-    if _DOLLAR is None:
-        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-        _DOLLAR = PGDialect_psycopg(paramstyle="numeric_dollar")
-    return _DOLLAR
+    return PGDialect_psycopg(paramstyle="numeric_dollar")
 
 
 class _AdbcConnections:
@@ -197,6 +200,9 @@ class _AdbcConnections:
             import adbc_driver_postgresql.dbapi as adbc
 
             conn = self.local.conn = adbc.connect(self.uri)
+            with conn.cursor() as cursor:
+                cursor.execute(POSTGRES_SESSION)
+            conn.commit()
             with self.lock:
                 self.opened.append(conn)
         return conn
