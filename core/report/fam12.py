@@ -71,6 +71,14 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
     shares can never be reported. The snapshot keeps this slice so a report reads
     thousands of rows, not millions.
     """
+    return logins.filter(shared(key_hashes(logins)))
+
+
+def key_hashes(logins: pl.DataFrame) -> pl.DataFrame:
+    """Two integer keys per login, as `narrow` compares them: `login` for its
+    organization and login key, `mailbox` for its organization and the mailbox a
+    provider delivers it to (the login key itself, except for `+tag`/Gmail addresses).
+    The same values in any frame of this process, so slices can be compared."""
     login = logins.select(pl.struct("org_id", "email_norm").hash()).to_series()
     tricky = logins.select(_tricky(pl.col("email_norm"))).to_series()
     mailbox = login.clone().scatter(
@@ -79,9 +87,13 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
         .select(pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash())
         .to_series(),
     )
-    keys = pl.DataFrame({"login": login, "mailbox": mailbox})
-    shared = keys.select((pl.len().over("login") > 1) | (pl.len().over("mailbox") > 1))
-    return logins.filter(shared.to_series())
+    return pl.DataFrame({"login": login, "mailbox": mailbox})
+
+
+def shared(keys: pl.DataFrame) -> pl.Series:
+    """For each row of `keys` (`key_hashes`), whether another row has the same login or
+    mailbox key: the rows `narrow` keeps."""
+    return keys.select((pl.len().over("login") > 1) | (pl.len().over("mailbox") > 1)).to_series()
 
 
 def _tricky(email: pl.Expr) -> pl.Expr:
@@ -102,21 +114,29 @@ def build_report(
     narrowed: bool = False,
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
-    candidates = _candidates(logins if narrowed else narrow(logins), scope, orgs)
-    keyed = _group_members(candidates)
-    families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
-    groups = _recommend(families)
-    families = _roles(families, groups)
+    candidates = in_scope(logins if narrowed else narrow(logins), scope, orgs)
+    families, groups = grouped(candidates, stats)
     return Report(
         generated_at=generated_at or datetime.now().astimezone(),
         scope=scope,
         families=families,
         groups=groups,
-        possible=_lookalikes(candidates),
+        possible=lookalike_sets(candidates).drop("mailbox"),
     )
 
 
-def _candidates(logins: pl.DataFrame, scope: str, orgs: list[int] | None) -> pl.DataFrame:
+def grouped(candidates: pl.DataFrame, stats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The report's `families` and `groups` frames from logins in scope (`in_scope`).
+
+    Each group depends only on the logins with its key and on its families' history, so
+    the groups of a few keys can be computed from the logins with those keys alone."""
+    keyed = _group_members(candidates)
+    families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
+    groups = _recommend(families)
+    return _roles(families, groups), groups
+
+
+def in_scope(logins: pl.DataFrame, scope: str, orgs: list[int] | None) -> pl.DataFrame:
     """The logins in scope, one per (organization, login key, family)."""
     frame = logins.lazy()
     if scope == "primary":
@@ -302,8 +322,10 @@ def _roles(families: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns(role.alias("role")).select(FAMILY_COLUMNS)
 
 
-def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Different logins a provider delivers to one mailbox: shown, never merged.
+def lookalike_sets(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Different logins a provider delivers to one mailbox: shown, never merged. One row
+    per (organization, `mailbox`), sorted by both; a set depends only on the logins
+    delivered to its mailbox.
 
     Only an address with a `+` or at Gmail can differ from its mailbox; the plain
     addresses are then joined in by exact key, so the regexes run on a small slice.
@@ -340,5 +362,5 @@ def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
     return (
         found.with_columns(why.alias("why"))
         .sort("org_id", "_key")
-        .select("org_id", "families", "emails", "why")
+        .select("org_id", "families", "emails", "why", pl.col("_key").alias("mailbox"))
     )

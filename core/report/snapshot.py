@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from famtriage.core.store.tablespec import FAMILY_TABLES
 PATCH_LIMIT = 20_000
 _DERIVED = ("candidates", "candidate_stats", "org_families")
 _STAMP = "stamp.json"
+_SAVING = threading.Lock()
+"""One writer of snapshot files at a time in this process (`save` runs in a thread)."""
 
 
 @dataclass(frozen=True)
@@ -65,17 +68,34 @@ def cache_dir(store: Store) -> Path:
 
 def load(store: Store) -> Snapshot:
     """The store's current frames: from the cache if fresh, patched or rebuilt if not."""
-    return _load(store, with_logins=False)[0]
+    return read(store).snapshot
 
 
 def logins(store: Store) -> pl.LazyFrame:
     """Every login of an active family, fresh: for scans no index can serve."""
-    return _load(store, with_logins=True)[1]
+    every = read(store, full=True).logins
+    assert every is not None
+    return every.lazy()
 
 
-def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
-    """The snapshot, and every login (read from disk only when `with_logins`; an empty
-    frame otherwise, when they were not at hand anyway)."""
+@dataclass(frozen=True)
+class Loaded:
+    """What `read` found: the snapshot, and (when asked for) every login and every
+    family's history counts; `saved` says whether the files hold these frames."""
+
+    snapshot: Snapshot
+    logins: pl.DataFrame | None
+    stats: pl.DataFrame | None
+    saved: bool
+
+
+def read(store: Store, *, full: bool = False, persist: bool = True) -> Loaded:
+    """The snapshot at the store's current stamp: from the files if they are fresh,
+    patched from the families changed since, or rebuilt (see the module's docstring).
+
+    `full` also returns every login and every family's counts (read from disk only when
+    asked for). Without `persist` a patched or rebuilt snapshot is not written: the caller
+    keeps it in memory and writes it later (`save`), as the app does."""
     folder = _folder(store)
     cached = _read_stamp(folder) if folder is not None else None
     with store.engine.connect() as conn:
@@ -90,8 +110,10 @@ def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
                 snap = Snapshot(now, candidates, stats, org_families, orgs)
                 if cached[0] != now:  # writes that changed no family (a grant)
                     _persist(store, folder, now, {}, token)
-                every = _read(folder, "logins", token) if with_logins else _no_logins()
-                return snap, every.lazy()
+                if not full:
+                    return Loaded(snap, None, None, True)
+                every, all_stats = (_read(folder, n, token) for n in ("logins", "stats"))
+                return Loaded(snap, every, all_stats, True)
             if len(changed) <= PATCH_LIMIT:
                 fresh = _store_tables(store, changed)
                 keep = ~pl.col("family_id").is_in(changed)
@@ -101,12 +123,33 @@ def _load(store: Store, *, with_logins: bool) -> tuple[Snapshot, pl.LazyFrame]:
                 stats = pl.concat(
                     [_read(folder, "stats", token).filter(keep), frames.family_stats(fresh)]
                 )
-                return _write(store, folder, now, every, stats, orgs), every.lazy()
+                snap = _write(store, folder if persist else None, now, every, stats, orgs)
+                return Loaded(snap, every, stats, persist)
         except (OSError, pl.exceptions.PolarsError):
             pass  # a missing or damaged file: rebuild from the store below
     tables = _store_tables(store, None)
     every, stats = frames.logins(tables), frames.family_stats(tables)
-    return _write(store, folder, now, every, stats, orgs), every.lazy()
+    snap = _write(store, folder if persist else None, now, every, stats, orgs)
+    return Loaded(snap, every, stats, persist)
+
+
+def save(store: Store, snap: Snapshot, every: pl.DataFrame, stats: pl.DataFrame) -> None:
+    """Write a snapshot kept in memory (`read` without `persist`, then patched), unless
+    the files already hold it."""
+    folder = _folder(store)
+    if folder is None or snap.stamp.epoch is None:
+        return
+    cached = _read_stamp(folder)
+    if cached is not None and cached[0] == snap.stamp:
+        return
+    files = {
+        "logins": every,
+        "stats": stats,
+        "candidates": snap.candidates,
+        "candidate_stats": snap.stats,
+        "org_families": snap.org_families,
+    }
+    _persist(store, folder, snap.stamp, files, secrets.token_hex(8))
 
 
 def absorb_import(
@@ -148,6 +191,11 @@ def _folder(store: Store) -> PrivateFolder | None:
     except Conflict as exc:
         store.notice(f"{exc}; the snapshot is not used, answers are read from the store (slower)")
         return None
+
+
+def family_tables(store: Store, family_ids: list[int]) -> frames.Tables:
+    """The store's rows of these families, in every family table (to patch a view)."""
+    return _store_tables(store, family_ids)
 
 
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
@@ -234,6 +282,13 @@ def _persist(
 ) -> None:
     """Write the file set `token`, then the stamp naming it, then drop older sets. A
     failure costs only speed: the next load reads from the store again."""
+    with _SAVING:
+        _persist_locked(store, folder, stamp, files, token)
+
+
+def _persist_locked(
+    store: Store, folder: PrivateFolder, stamp: Stamp, files: dict[str, pl.DataFrame], token: str
+) -> None:
     record = {"store": stamp.store_id, "generation": stamp.generation, "epoch": stamp.epoch}
     try:
         for name, frame in files.items():

@@ -7,6 +7,7 @@ worker, so only the last query reaches the store.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import ClassVar
 
 import polars as pl
@@ -88,18 +89,18 @@ class SearchScreen(AppScreen):
         status = self.query_one("#search-status", Static)
         table = self.query_one("#hits", FrameTable)
         if not query.strip():
-            table.show(_hit_rows([]))
+            table.show(_hit_rows(()))
             status.update("Type an email; exact matches come first.")
             return
         try:
-            hits = await asyncio.to_thread(search_families, self.ctx, query)
+            result = await asyncio.to_thread(search_families, self.ctx, query)
         except InputError as exc:
-            table.show(_hit_rows([]))
+            table.show(_hit_rows(()))
             status.update(display(str(exc)))
             return
-        table.show(_hit_rows(hits))
-        exact = sum(h.match == "exact" for h in hits)
-        status.update(f"{len(hits)} families · {exact} exact, {len(hits) - exact} partial")
+        table.show(_hit_rows(result.hits))
+        more = " (type more of the address to narrow it)" if result.truncated else ""
+        status.update(result.summary[0].upper() + result.summary[1:] + more)
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
@@ -112,7 +113,7 @@ class SearchScreen(AppScreen):
         self.famtriage.open_family(event.row["family_id"])
 
 
-def _hit_rows(hits: list[SearchHit]) -> pl.DataFrame:
+def _hit_rows(hits: Sequence[SearchHit]) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "family_id": [h.family_id for h in hits],
