@@ -67,6 +67,7 @@ def counts_truth(primary: Report, every: Report, stats: pl.DataFrame) -> live.Co
 class LiveView(Acting):
     emails = EMAILS
     invited = ("a.n.n@gmail.com", "ann+2@x.org", "cy@z.org")
+    undo_refusals = ("first", "outside any audited action")  # a foreign write came between
 
     @initialize(world=worlds(EMAILS, NAMES, families=(2, 6)))
     def build(self, world: dict[str, list[dict]]) -> None:
@@ -127,6 +128,10 @@ class LiveView(Acting):
             got = current.report(scope, self.ctx.orgs)
             for part in ("families", "groups", "possible"):
                 assert_frame_equal(getattr(got, part), getattr(truth[scope], part))
+            loose = current.report(scope, self.ctx.orgs, ordered=False)  # what the queue reads
+            by_group = ["org_id", "email"]
+            assert_frame_equal(loose.families.sort(by_group, maintain_order=True), got.families)
+            assert_frame_equal(loose.groups.sort(by_group), got.groups)
         key = ["guardian_id"]
         assert_frame_equal(live._plain(current.candidates).sort(key), narrow(logins).sort(key))
         assert current.counts() == counts_truth(truth["primary"], truth["all-logins"], stats)

@@ -40,17 +40,36 @@ from famtriage.core.store.database import Stamp, Store
 
 LOGIN_KEY, MAILBOX_KEY = "_login", "_mailbox"
 """Columns the view adds to logins: `fam12.key_hashes`, compared in bulk."""
-RECHUNK_AT = 64
-"""Patched frames are rewritten in one piece once they hold this many chunks."""
+KEY = "_key"
+"""The column a scope's rows carry: their group's (or look-alike set's) integer key."""
+MAX_CHUNKS, CHUNKS = 64, 16
+"""Every login and every count are kept as CHUNKS even pieces (polars filters the pieces
+of a frame in parallel); a patch appends one, and past MAX_CHUNKS they are cut again."""
 
 
 @dataclass(frozen=True)
 class Scoped:
-    """One scope's FAM-12 answer over every organization (`possible` keeps `mailbox`)."""
+    """One scope's FAM-12 answer over every organization, its rows in no set order, each
+    with the integer key of its group or look-alike set (`_key`, as `key_hashes` computes
+    it) so a patch finds what to replace without hashing text again."""
 
     families: pl.DataFrame
     groups: pl.DataFrame
     possible: pl.DataFrame
+
+    @classmethod
+    def of(cls, candidates: pl.DataFrame, stats: pl.DataFrame) -> Scoped:
+        """The answer over these logins in scope (`fam12.in_scope`)."""
+        return cls(*_groups_of(candidates, stats), _sets_of(candidates))
+
+    def ordered(self) -> Scoped:
+        """Rows in report order: by organization and key (within a group, as ranked)."""
+        by_key = ["org_id", "email"]
+        return Scoped(
+            self.families.sort(by_key, maintain_order=True).drop(KEY),
+            self.groups.sort(by_key, maintain_order=True).drop(KEY),
+            self.possible.sort("org_id", "mailbox").drop(KEY, "mailbox"),
+        )
 
 
 @dataclass(frozen=True)
@@ -102,20 +121,21 @@ class View:
         """Whether the snapshot's files hold this view (else `flush` writes them)."""
         self._candidate_stats = candidate_stats
         self._scoped = dict(scoped or {})
+        self._ordered: dict[str, Scoped] = {}
         self._counts: Counts | None = None
         self._lock = threading.RLock()
 
     @classmethod
     def from_snapshot(cls, loaded: snapshot.Loaded) -> View:
         snap = loaded.snapshot
-        every = _keyed(loaded.logins) if loaded.logins is not None else None
+        every = _even(_keyed(loaded.logins)) if loaded.logins is not None else None
         return cls(
             snap.stamp,
             snap.orgs,
-            _keyed(snap.candidates),
+            _keyed(snap.candidates).rechunk(),
             _per_org(snap.org_families, "families"),
             every,
-            loaded.stats,
+            _even(loaded.stats) if loaded.stats is not None else None,
             candidate_stats=snap.stats,
             saved=loaded.saved,
         )
@@ -131,22 +151,40 @@ class View:
         with self._lock:
             if scope not in self._scoped:
                 candidates = in_scope(self.candidates, scope, None)
-                families, groups = grouped(candidates, self.candidate_stats())
-                self._scoped[scope] = Scoped(families, groups, lookalike_sets(candidates))
+                self._scoped[scope] = Scoped.of(candidates, self.candidate_stats())
             return self._scoped[scope]
 
     def report(
-        self, scope: str, orgs: Iterable[int], generated_at: datetime | None = None
+        self,
+        scope: str,
+        orgs: Iterable[int],
+        generated_at: datetime | None = None,
+        *,
+        ordered: bool = True,
     ) -> Report:
-        """The FAM-12 report of these organizations (what `fam12.build_report` gives)."""
-        answer = self.scoped(scope)
-        visible = pl.col("org_id").is_in(list(orgs))
+        """The FAM-12 report of these organizations: what `fam12.build_report` gives, row
+        for row. Without `ordered` the rows come in no set order (a group's families
+        still survivor first): for a caller that sorts or looks up what it needs."""
+        if ordered:
+            with self._lock:
+                if scope not in self._ordered:
+                    self._ordered[scope] = self.scoped(scope).ordered()
+                answer = self._ordered[scope]
+        else:
+            answer = self.scoped(scope)
+        families, groups, possible = answer.families, answer.groups, answer.possible
+        if not set(self.org_families) | set(self.orgs["org_id"]) <= set(orgs):
+            visible = pl.col("org_id").is_in(list(orgs))
+            families, groups, possible = (f.filter(visible) for f in (families, groups, possible))
+        if not ordered:
+            families, groups = families.drop(KEY), groups.drop(KEY)
+            possible = possible.drop(KEY, "mailbox")
         return Report(
             generated_at=generated_at or datetime.now().astimezone(),
             scope=scope,
-            families=answer.families.filter(visible),
-            groups=answer.groups.filter(visible),
-            possible=answer.possible.filter(visible).drop("mailbox"),
+            families=families,
+            groups=groups,
+            possible=possible,
         )
 
     def counts(self) -> Counts:
@@ -220,24 +258,29 @@ class View:
         """This view after writes that touched `changed` families, now at `stamp`."""
         assert self.logins is not None and self.stats is not None
         tables = snapshot.family_tables(store, changed)
-        fresh_logins = _keyed(frames.logins(tables))
-        fresh_stats = frames.family_stats(tables)
-        hit = pl.col("family_id").is_in(pl.Series(changed, dtype=pl.Int64).implode())
+        fresh_logins = _keyed(frames.logins(tables)).rechunk()  # one piece, cut alike
+        fresh_stats = frames.family_stats(tables).rechunk()
+        ids = pl.Series(changed, dtype=pl.Int64).implode()
+        hit = self.logins.select(pl.col("family_id").is_in(ids)).to_series()
         before = self.logins.filter(hit)
         logins = _compact(pl.concat([self.logins.filter(~hit), fresh_logins]))
-        gone_stats = self.stats.filter(hit)
-        stats = _compact(pl.concat([self.stats.filter(~hit), fresh_stats]))
+        hit_stats = self.stats.select(pl.col("family_id").is_in(ids)).to_series()
+        gone_stats = self.stats.filter(hit_stats)
+        stats = _compact(pl.concat([self.stats.filter(~hit_stats), fresh_stats]))
 
         touched = pl.concat([before, fresh_logins])
-        login_keys = touched[LOGIN_KEY].unique().implode()
-        mailbox_keys = touched[MAILBOX_KEY].unique().implode()
-        near = pl.col(LOGIN_KEY).is_in(login_keys) | pl.col(MAILBOX_KEY).is_in(mailbox_keys)
-        candidates = pl.concat([self.candidates.filter(~(hit | near)), _shared_among(logins, near)])
+        login_keys = touched[LOGIN_KEY].unique()
+        mailbox_keys = touched[MAILBOX_KEY].unique()
+        near = pl.col(LOGIN_KEY).is_in(login_keys.implode()) | pl.col(MAILBOX_KEY).is_in(
+            mailbox_keys.implode()
+        )
+        stale = near | pl.col("family_id").is_in(ids)
+        candidates = pl.concat(
+            [self.candidates.filter(~stale), _shared_among(logins, login_keys, mailbox_keys)]
+        )
 
         scoped = {
-            scope: _patch_scope(
-                answer, candidates, stats, scope, touched[LOGIN_KEY], touched[MAILBOX_KEY]
-            )
+            scope: _patch_scope(answer, candidates, stats, scope, login_keys, mailbox_keys)
             for scope, answer in self._scoped.items()
         }
         org_families = dict(self.org_families)
@@ -257,20 +300,37 @@ class View:
         )
 
 
-def _shared_among(logins: pl.DataFrame, near: pl.Expr) -> pl.DataFrame:
-    """The logins matching `near` that share their login key or mailbox with another
-    login (`fam12.narrow`'s test): counted among every login holding one of their keys."""
+def _shared_among(
+    logins: pl.DataFrame, login_keys: pl.Series, mailbox_keys: pl.Series
+) -> pl.DataFrame:
+    """The logins holding one of these login keys or mailboxes that share their login key
+    or mailbox with another login (`fam12.narrow`'s test), counted among every login
+    that holds one of their keys."""
+    near = _holding(login_keys, mailbox_keys)
     rows = logins.filter(near)
-    around = logins.filter(
-        pl.col(LOGIN_KEY).is_in(rows[LOGIN_KEY].unique().implode())
-        | pl.col(MAILBOX_KEY).is_in(rows[MAILBOX_KEY].unique().implode())
-    )
+    more_logins = _missing(rows[LOGIN_KEY], login_keys)
+    more_mailboxes = _missing(rows[MAILBOX_KEY], mailbox_keys)
+    around = rows
+    if more_logins.len() or more_mailboxes.len():  # keys of theirs no touched login holds
+        around = logins.filter(
+            _holding(
+                pl.concat([login_keys, more_logins]), pl.concat([mailbox_keys, more_mailboxes])
+            )
+        )
     shared = (pl.len().over(LOGIN_KEY) > 1) | (pl.len().over(MAILBOX_KEY) > 1)
-    return (
-        around.with_columns(shared.alias("_shared"))
-        .filter(near & pl.col("_shared"))
-        .drop("_shared")
+    marked = around.with_columns(shared.alias("_shared"))
+    return marked.filter(near & pl.col("_shared")).drop("_shared")
+
+
+def _holding(login_keys: pl.Series, mailbox_keys: pl.Series) -> pl.Expr:
+    return pl.col(LOGIN_KEY).is_in(login_keys.implode()) | pl.col(MAILBOX_KEY).is_in(
+        mailbox_keys.implode()
     )
+
+
+def _missing(keys: pl.Series, known: pl.Series) -> pl.Series:
+    keys = keys.unique()
+    return keys.filter(~keys.is_in(known.implode()))
 
 
 def _patch_scope(
@@ -283,23 +343,26 @@ def _patch_scope(
 ) -> Scoped:
     """`answer` with the groups of `login_keys` and the look-alike sets of `mailbox_keys`
     computed again from the candidates; every other group kept as it was."""
-    logins, mailboxes = login_keys.unique().implode(), mailbox_keys.unique().implode()
+    logins, mailboxes = login_keys.implode(), mailbox_keys.implode()
     rows = in_scope(candidates.filter(pl.col(LOGIN_KEY).is_in(logins)), scope, None)
     ids = rows["family_id"].unique().implode()
-    families, groups = grouped(rows, stats.filter(pl.col("family_id").is_in(ids)))
-    group_key = _hash("org_id", "email")
-    kept_families = answer.families.filter(~group_key.is_in(logins))
-    kept_groups = answer.groups.filter(~group_key.is_in(logins))
-    sets = lookalike_sets(
-        in_scope(candidates.filter(pl.col(MAILBOX_KEY).is_in(mailboxes)), scope, None)
-    )
-    kept_sets = answer.possible.filter(~_hash("org_id", "mailbox").is_in(mailboxes))
-    by_key = ["org_id", "email"]
+    families, groups = _groups_of(rows, stats.filter(pl.col("family_id").is_in(ids)))
+    sets = _sets_of(in_scope(candidates.filter(pl.col(MAILBOX_KEY).is_in(mailboxes)), scope, None))
     return Scoped(
-        pl.concat([kept_families, families]).sort(by_key, maintain_order=True),
-        pl.concat([kept_groups, groups]).sort(by_key, maintain_order=True),
-        pl.concat([kept_sets, sets]).sort("org_id", "mailbox"),
+        pl.concat([answer.families.filter(~pl.col(KEY).is_in(logins)), families]),
+        pl.concat([answer.groups.filter(~pl.col(KEY).is_in(logins)), groups]),
+        pl.concat([answer.possible.filter(~pl.col(KEY).is_in(mailboxes)), sets]),
     )
+
+
+def _groups_of(candidates: pl.DataFrame, stats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    families, groups = grouped(candidates, stats)
+    key = _hash("org_id", "email").alias(KEY)
+    return families.with_columns(key), groups.with_columns(key)
+
+
+def _sets_of(candidates: pl.DataFrame) -> pl.DataFrame:
+    return lookalike_sets(candidates).with_columns(_hash("org_id", "mailbox").alias(KEY))
 
 
 def _hash(org: str, key: str) -> pl.Expr:
@@ -317,7 +380,20 @@ def _plain(logins: pl.DataFrame) -> pl.DataFrame:
 
 
 def _compact(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.rechunk() if frame.n_chunks() > RECHUNK_AT else frame
+    return _even(frame) if frame.n_chunks() > MAX_CHUNKS else frame
+
+
+def _even(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as CHUNKS pieces of one size, every column cut alike (a column in
+    other pieces than the rest makes polars re-cut the frame on every filter)."""
+    frame = frame.rechunk()
+    if frame.height < CHUNKS:
+        return frame
+    size = -(-frame.height // CHUNKS)
+    return pl.concat(
+        [frame.slice(start, size).rechunk() for start in range(0, frame.height, size)],
+        rechunk=False,
+    )
 
 
 def _per_org(counts: pl.DataFrame, column: str) -> dict[int, int]:
