@@ -37,8 +37,10 @@ from famtriage.tui.screens.report import ReportScreen
 from famtriage.tui.screens.search import SearchScreen
 from famtriage.tui.screens.tasks import TasksScreen
 
-SAVE_AFTER_S = 5.0
-"""The snapshot's files are written this long after the last write (in a thread)."""
+SAVE_AFTER_S = 60.0
+"""The snapshot's files are written (in a thread) once the app has written nothing for
+this long, and at exit. Not sooner: writing them takes about a second at a million
+families, and a write to the store made meanwhile waits for the disk behind them."""
 
 SCREENS_BY_VIEW = {
     "report": ReportScreen,

@@ -109,6 +109,7 @@ class View:
         *,
         candidate_stats: pl.DataFrame | None = None,
         scoped: dict[str, Scoped] | None = None,
+        shared: pl.DataFrame | None = None,
         saved: bool = True,
     ) -> None:
         self.stamp = stamp
@@ -123,6 +124,7 @@ class View:
         self._scoped = dict(scoped or {})
         self._ordered: dict[str, Scoped] = {}
         self._counts: Counts | None = None
+        self._shared = shared
         self._lock = threading.RLock()
 
     @classmethod
@@ -187,12 +189,21 @@ class View:
             possible=possible,
         )
 
+    def shared_logins(self) -> pl.DataFrame:
+        """The login keys (any guardian) two or more families hold, one row each with its
+        organization and integer key: the all-logins scope's groups, counted without
+        building them."""
+        with self._lock:
+            if self._shared is None:
+                self._shared = _shared_keys(self.candidates)
+            return self._shared
+
     def counts(self) -> Counts:
-        """Readiness counts, straight from both scopes' groups (no report is built)."""
+        """Readiness counts, straight from the groups and the shared logins."""
         with self._lock:
             if self._counts is None:
                 primary = self.scoped("primary").groups
-                every = self.scoped("all-logins").groups
+                every = self.shared_logins()
                 by_action: dict[int, dict[str, int]] = {}
                 for org, action, n in (
                     primary.group_by("org_id", "action").len().sort("org_id", "action").iter_rows()
@@ -283,6 +294,15 @@ class View:
             scope: _patch_scope(answer, candidates, stats, scope, login_keys, mailbox_keys)
             for scope, answer in self._scoped.items()
         }
+        shared = None
+        if self._shared is not None:
+            keys = login_keys.implode()
+            shared = pl.concat(
+                [
+                    self._shared.filter(~pl.col(KEY).is_in(keys)),
+                    _shared_keys(candidates.filter(pl.col(LOGIN_KEY).is_in(keys))),
+                ]
+            )
         org_families = dict(self.org_families)
         for org, n in _per_org(gone_stats.group_by("org_id").len(), "len").items():
             org_families[org] -= n
@@ -296,6 +316,7 @@ class View:
             logins,
             stats,
             scoped=scoped,
+            shared=shared,
             saved=False,
         )
 
@@ -352,6 +373,16 @@ def _patch_scope(
         pl.concat([answer.families.filter(~pl.col(KEY).is_in(logins)), families]),
         pl.concat([answer.groups.filter(~pl.col(KEY).is_in(logins)), groups]),
         pl.concat([answer.possible.filter(~pl.col(KEY).is_in(mailboxes)), sets]),
+    )
+
+
+def _shared_keys(candidates: pl.DataFrame) -> pl.DataFrame:
+    """(organization, login key) held by two or more families, with the integer key."""
+    return (
+        candidates.group_by("org_id", "email_norm")
+        .agg(pl.col("family_id").n_unique().alias("families"), pl.col(LOGIN_KEY).first().alias(KEY))
+        .filter(pl.col("families") >= 2)
+        .select("org_id", KEY)
     )
 
 

@@ -81,7 +81,10 @@ class ConfirmModal(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self._answer(event.button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
+        self._answer(yes)
+
+    def _answer(self, yes: bool) -> None:
         self.dismiss(yes)

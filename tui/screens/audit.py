@@ -111,6 +111,7 @@ class AuditScreen(AppScreen):
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.result.summary, title="Undone", markup=False)
+        self.famtriage.wrote()
         self.load()
 
 

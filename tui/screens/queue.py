@@ -22,7 +22,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from famtriage.core.actions.queue import (
@@ -56,7 +56,9 @@ from famtriage.tui.modals.queue_confirm import QueueConfirmModal
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.family_columns import FamilyColumns
 from famtriage.tui.widgets.key_notice import KeyNotice
+from famtriage.tui.widgets.keys_footer import KeysFooter
 
+BUSY = frozenset({"preparing", "confirming", "running"})
 ON_THE_GROUP = frozenset(
     {"apply", "merge", "delete", "change_email", "take", "open_family", "undo"}
 )
@@ -131,9 +133,9 @@ class QueueScreen(AppScreen):
         _key("slash", "jump", "Jump", "Jump to a group by its email.", key_display="/", show=False),
     ]
 
-    phase: reactive[str] = reactive("loading", bindings=True)
-    """loading (a group is being opened) · idle · preparing (a confirmation) ·
-    confirming (it is shown) · running (an action)."""
+    busy: reactive[bool] = reactive(False, bindings=True)
+    """An action is being prepared, confirmed or run: the footer shows the keys disabled
+    (a group being opened, a matter of milliseconds, does not flip the footer)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,6 +152,20 @@ class QueueScreen(AppScreen):
         self.drafts: dict[int, str] = {}
         self.takes = Takes()
         self.note, self.note_error = "", False
+        self._phase = "loading"
+
+    @property
+    def phase(self) -> str:
+        """loading (a group is being opened) · idle · preparing (a confirmation) ·
+        confirming (it is shown) · running (an action)."""
+        return self._phase
+
+    @phase.setter
+    def phase(self, phase: str) -> None:
+        self._phase = phase
+        self.busy = phase in BUSY
+        if not self.busy:
+            self.query_one("#queue-status", KeyNotice).busy("")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -159,7 +175,7 @@ class QueueScreen(AppScreen):
         yield Static("", id="queue-reason", markup=False)
         yield FamilyColumns(id="queue-families")
         yield Static("", id="queue-message", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Resolution queue"
@@ -191,13 +207,9 @@ class QueueScreen(AppScreen):
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self._refusal(action, None) is not None:
+        if self.busy:
             return None  # shown disabled in the footer
         return super().check_action(action, parameters)
-
-    def watch_phase(self, phase: str) -> None:
-        if phase in ("idle", "loading"):
-            self.query_one("#queue-status", KeyNotice).busy("")
 
     # Opening groups ------------------------------------------------------------------
 
@@ -426,7 +438,7 @@ class QueueScreen(AppScreen):
                 self._say("Cancelled: nothing changed.")
 
         self.phase = "confirming"
-        self.app.push_screen(QueueConfirmModal(message.title, message.text), answered)
+        self.app.push_screen(QueueConfirmModal(message.title, message.text, answered))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
     def _run(
