@@ -14,14 +14,21 @@ from __future__ import annotations
 import sqlite3
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
 from polars.testing import assert_frame_equal
 from world_support import Acting, worlds
 
+from famtriage.core.access.context import Context
+from famtriage.core.actions.family_edits import delete
+from famtriage.core.actions.merge import merge
 from famtriage.core.report import frames, live, snapshot
+from famtriage.core.report.current import report_for_context
 from famtriage.core.report.fam12 import SCOPES, Report, build_report, narrow
+from famtriage.core.report.readiness import readiness
+from famtriage.core.report.search import search_families
 from famtriage.core.store.database import Store
 
 EMAILS = [
@@ -155,3 +162,36 @@ LiveView.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 test_live_view_matches_a_rebuild = LiveView.TestCase
+
+
+def test_the_app_writes_the_snapshot_later_and_it_is_then_fresh(
+    store: Store, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A held view (the app) is patched in memory: no action, report or search writes a
+    file; `flush` writes them, and another process then reads them without the store."""
+    folder = snapshot.cache_dir(store)
+    snapshot.load(store)  # the files, as the CLI leaves them
+    live.hold(store)
+    first = report_for_context(ctx)
+    files = sorted(p.name for p in folder.iterdir())
+    stamp = (folder / "stamp.json").read_text()
+    merge(ctx, 1001, [1002, 1003])
+    delete(ctx, 1061)
+    after = report_for_context(ctx)
+    assert search_families(ctx, "jane.doe@example.com").total == 1
+    assert after.group_count == first.group_count - 2  # jane.doe's and bob's groups
+    left = {o.org_id: o.groups_left for o in readiness(ctx)}
+    assert left == dict(after.groups.group_by("org_id").len().iter_rows())
+    assert sorted(p.name for p in folder.iterdir()) == files
+    assert (folder / "stamp.json").read_text() == stamp
+    assert live.flush(store) and not live.flush(store)  # written once
+    assert (folder / "stamp.json").read_text() != stamp
+
+    reads: list[object] = []
+    real = snapshot._store_tables
+    monkeypatch.setattr(snapshot, "_store_tables", lambda *a: reads.append(a) or real(*a))
+    other = Context.open(Store.open(store.sqlite_path))  # another process, as the CLI
+    again = report_for_context(other)
+    assert reads == []  # the files were fresh: nothing read from the store's tables
+    assert_frame_equal(again.groups, after.groups)
+    assert_frame_equal(again.families, after.families)

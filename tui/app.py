@@ -97,12 +97,21 @@ class FamtriageApp(App[int]):
         )
 
     async def on_event(self, event: events.Event) -> None:
-        """Every key first asks the active screen whether it may apply now (`KeyGate`)."""
+        """A key first asks the active screen whether it may apply now (`KeyGate`),
+        before the priority bindings (as it arrives)..."""
         if isinstance(event, events.Key) and not event.is_forwarded:
             screen = self.screen
-            if isinstance(screen, KeyGate) and not screen.admit_key(event):
+            if isinstance(screen, KeyGate) and not screen.admit_key(event, bubbled=False):
                 return
         await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """...and again before the other bindings: a key reaches them after the keys
+        typed before it ran their actions, so the screen judges it in the state they
+        left (a `y` typed right after `A` finds the confirmation being prepared)."""
+        screen = self.screen
+        if isinstance(screen, KeyGate) and not screen.admit_key(event, bubbled=True):
+            event.prevent_default()  # App's own handler, which runs the bindings, is skipped
 
     def wrote(self) -> None:
         """The store was written from this app: its snapshot's files are written once

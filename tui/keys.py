@@ -26,11 +26,13 @@ PALETTE_HINT = "ctrl+p opens the command palette: every screen and action by nam
 
 @runtime_checkable
 class KeyGate(Protocol):
-    """A screen that decides, before any binding, whether a key may apply now; a key it
-    refuses is dropped (the screen says so, `widgets/key_notice.py`). The app asks the
-    active screen for every key (`FamtriageApp.on_event`)."""
+    """A screen that decides whether a key may apply now; a key it refuses is dropped
+    (the screen says so, `widgets/key_notice.py`). The app asks the active screen twice
+    for every key: as it arrives, before the priority bindings (`bubbled` False), and
+    once the keys typed before it have run their actions, before the other bindings
+    (`bubbled` True)."""
 
-    def admit_key(self, event: events.Key) -> bool: ...
+    def admit_key(self, event: events.Key, *, bubbled: bool) -> bool: ...
 
 
 def key_clock() -> float:

@@ -70,7 +70,7 @@ class ConfirmModal(ModalScreen[bool]):
     def _drawn(self) -> None:
         self.shown_at = key_clock()
 
-    def admit_key(self, event: events.Key) -> bool:
+    def admit_key(self, event: events.Key, *, bubbled: bool) -> bool:
         """A key typed before the question was drawn answers nothing (`tui/keys.KeyGate`)."""
         if event.key == "ctrl+q" or (self.shown_at is not None and event.time >= self.shown_at):
             return True

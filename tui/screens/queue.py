@@ -5,11 +5,13 @@ from `core.queue` and `core.queue_steps`; the actions run in a thread worker and
 refuse on their own (permission, changed since you looked). This screen shows the
 result, keeps the engineer's place, and never loses their work on a refusal.
 
-Keys and time: moving (`n`/`p`/`j`/`k`, `s`, `f`, `←`/`→`) changes the place at once, in
-the order typed, and a worker opens the group there; keys that act on a group wait for
-it to be shown, and while an action is prepared or runs every key is refused. The app
-asks `admit_key` before any binding, so a refused key is counted on the status line
-(`KeyNotice`) instead of vanishing, and the footer shows it disabled (`check_action`).
+Keys and time (`queue_keys`): moving changes the place at once, in the order typed, and
+a worker opens the group there (one at a time; the latest place wins); keys that act on
+a group wait for it to be shown, and while an action is prepared, confirmed or run no
+key applies. The app asks `admit_key` before the bindings, so a refused key is counted
+on the status line (`widgets/key_notice`) instead of vanishing, and while busy the
+footer shows the keys disabled (`check_action`). The action's worker runs it, brings the
+store's view up to date and opens the next group, all off the UI thread.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.reactive import reactive
-from textual.widgets import Header, Static
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from famtriage.core.actions.queue import (
@@ -49,89 +50,20 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
-from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared, StepsRefused
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
 from famtriage.tui.screens.base import AppScreen
-from famtriage.tui.widgets.family_columns import FamilyColumns
-from famtriage.tui.widgets.key_notice import KeyNotice
+from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal
 from famtriage.tui.widgets.keys_footer import KeysFooter
-
-BUSY = frozenset({"preparing", "confirming", "running"})
-ON_THE_GROUP = frozenset(
-    {"apply", "merge", "delete", "change_email", "take", "open_family", "undo"}
-)
-"""Actions on the group shown: refused while another group is being opened."""
-WHY = {
-    "running": "an action was running; press them again when it is done",
-    "preparing": "the confirmation was not shown yet; nothing was confirmed",
-    "loading": "the group they would act on was not shown yet",
-    "stray": "nothing was asking for a yes",
-}
-
-
-def _key(key: str, action: str, name: str, tip: str, **extra) -> Binding:
-    return Binding(key, action, name, id=f"queue.{action.split('(')[0]}", tooltip=tip, **extra)
+from famtriage.tui.widgets.queue_panel import QueuePanel
 
 
 class QueueScreen(AppScreen):
     """Resolve FAM-12 groups one after another: review, decide, confirm, next."""
 
     CSS_PATH = "queue.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        _key(
-            "A", "apply", "Apply", "Apply the recommendation (one confirmation).", key_display="A"
-        ),
-        _key("m", "merge", "Merge", "Merge every other family into the selected one."),
-        _key("d", "delete", "Delete", "Delete the selected family (only one without history)."),
-        _key("e", "change_email", "Email", "Change the selected family's primary login email."),
-        _key("s", "skip", "Skip", "Leave this group for later; it moves to the end."),
-        _key("n,j", "go(1)", "Next", "Next group (without acting).", key_display="n"),
-        _key("p,k", "go(-1)", "Prev", "Previous group.", show=False),
-        _key("u", "undo", "Undo", "Undo the last action taken in the queue."),
-        _key(
-            "N",
-            "take('name')",
-            "Name from",
-            "A merge keeps the selected family's name (again: stop).",
-            key_display="N",
-            show=False,
-        ),
-        _key(
-            "P",
-            "take('phone')",
-            "Phone from",
-            "A merge keeps the selected family's primary phone (again: stop).",
-            key_display="P",
-            show=False,
-        ),
-        _key(
-            "left,h",
-            "select(-1)",
-            "Select ←",
-            "Select the family to the left (the survivor for m).",
-            show=False,
-        ),
-        _key(
-            "right,l",
-            "select(1)",
-            "Select →",
-            "Select the family to the right (the survivor for m).",
-            show=False,
-        ),
-        _key(
-            "enter", "open_family", "Family", "Open the selected family's full record.", show=False
-        ),
-        _key(
-            "f",
-            "filter",
-            "Filter",
-            "Show only merge, only delete, only review groups, or all.",
-            show=False,
-        ),
-        _key("slash", "jump", "Jump", "Jump to a group by its email.", key_display="/", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = QUEUE_BINDINGS
 
     busy: reactive[bool] = reactive(False, bindings=True)
     """An action is being prepared, confirmed or run: the footer shows the keys disabled
@@ -165,17 +97,16 @@ class QueueScreen(AppScreen):
         self._phase = phase
         self.busy = phase in BUSY
         if not self.busy:
-            self.query_one("#queue-status", KeyNotice).busy("")
+            self.panel.notice.busy("")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Opening the queue…", id="queue-position", markup=False)
-        yield Static("", id="queue-progress", markup=False)
-        yield KeyNotice(id="queue-status")
-        yield Static("", id="queue-reason", markup=False)
-        yield FamilyColumns(id="queue-families")
-        yield Static("", id="queue-message", markup=False)
+        yield QueuePanel()
         yield KeysFooter()
+
+    @property
+    def panel(self) -> QueuePanel:
+        return self.query_one(QueuePanel)
 
     def on_mount(self) -> None:
         self.sub_title = "Resolution queue"
@@ -184,26 +115,17 @@ class QueueScreen(AppScreen):
 
     # Which keys apply now ------------------------------------------------------------
 
-    def _refusal(self, action: str | None, key: str | None) -> str | None:
-        if key == "ctrl+q":
-            return None
-        if self.phase in ("running", "preparing"):
-            return WHY[self.phase]
-        if self.phase == "loading" and action in ON_THE_GROUP:
-            return WHY["loading"]
-        if key == "y" and action is None:
-            return WHY["stray"]
-        return None
-
-    def admit_key(self, event: events.Key) -> bool:
+    def admit_key(self, event: events.Key, *, bubbled: bool) -> bool:
+        """Judged once the keys before it have acted (`bubbled`; `tui/keys.KeyGate`)."""
+        if not bubbled:
+            return True
         bindings = self._bindings.key_to_bindings.get(event.key, [])
         action = bindings[0].action.split("(")[0] if bindings else None
-        why = self._refusal(action, event.key)
-        notice = self.query_one("#queue-status", KeyNotice)
+        why = refusal(self.phase, action, event.key)
         if why is None:
-            notice.clear()
+            self.panel.notice.clear()
             return True
-        notice.dropped(event, why)
+        self.panel.notice.dropped(event, why)
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -245,7 +167,8 @@ class QueueScreen(AppScreen):
     async def on_queue_loaded(self, message: QueueLoaded) -> None:
         self.opening = False
         if message.seq != self.seq:  # keys moved on meanwhile: open where they lead
-            self._open()
+            if self.phase == "loading":
+                self._open()
             return
         await self._show(message.view, self.note, self.note_error)
         self.phase = "idle"
@@ -254,36 +177,12 @@ class QueueScreen(AppScreen):
         self.view, self.place = view, view.place
         if self.initial is None:
             self.initial = view.progress.total
-        group = view.group
-        title = view.position.capitalize()
-        if view.only != "all":
-            title += f" (only {view.only})"
-        if group is not None:
-            org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
-            title += f" · {org} · {email}"
-            if not group.email_valid:
-                title += " (not a valid address)"
-            if view.is_skipped:
-                title += " · skipped earlier"
-        with self.app.batch_update():
-            self.query_one("#queue-position", Static).update(Text(title, style="bold"))
-            skipped = f" · {len(view.skipped)} skipped" if view.skipped else ""
-            self.query_one("#queue-progress", Static).update(view.progress.text + skipped)
-            columns = self.query_one("#queue-families", FamilyColumns)
-            columns.display = group is not None
-            if group is None:
-                self.query_one("#queue-reason", Static).update(
-                    "Nothing left to resolve here. Press f to change the filter, or escape."
-                )
-            else:
-                reason = Text.assemble((f"{group.action.upper()}: ", "bold"), display(group.reason))
-                self.query_one("#queue-reason", Static).update(reason)
-                last = group.families.height - 1
-                self.selected = min(max(group.recommended_index + self.select_ahead, 0), last)
-                self.select_ahead = 0
-                self.takes = Takes()
-                await columns.show(group, self.selected)
-            self._say(note, error)
+        if view.group is not None:
+            last = view.group.families.height - 1
+            self.selected = min(max(view.group.recommended_index + self.select_ahead, 0), last)
+            self.takes = Takes()
+        self.select_ahead = 0
+        await self.panel.show(view, self.selected, note, error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected failure: AppScreen's handler (Textual calls it too) shows the
@@ -293,10 +192,7 @@ class QueueScreen(AppScreen):
             self.phase = "idle"
 
     def _say(self, note: str, error: bool = False) -> None:
-        """A line under the families; it may quote customer data (escaped)."""
-        box = self.query_one("#queue-message", Static)
-        box.set_class(error, "-error")
-        box.update(display(note))
+        self.panel.say(note, error)
 
     def _shown_group(self) -> QueueGroup | None:
         return self.view.group if self.view is not None else None
@@ -310,7 +206,7 @@ class QueueScreen(AppScreen):
         group = self._shown_group()
         if group is not None:
             self.selected = min(max(self.selected + delta, 0), group.families.height - 1)
-            self.query_one("#queue-families", FamilyColumns).select(self.selected)
+            self.panel.columns.select(self.selected)
 
     def action_go(self, delta: int) -> None:
         if self.place is not None and self.place.index is not None:
@@ -406,7 +302,7 @@ class QueueScreen(AppScreen):
         group = self._shown_group()
         assert group is not None
         self.phase = "preparing"
-        self.query_one("#queue-status", KeyNotice).busy("Checking what this will do…")
+        self.panel.notice.busy("Checking what this will do…")
         self._say("")
         self._preview(group, title, steps)
 
@@ -431,7 +327,7 @@ class QueueScreen(AppScreen):
             if yes and self.place is not None:
                 self.phase = "running"
                 work = message.title.rstrip("?")
-                self.query_one("#queue-status", KeyNotice).busy(f"{work}: working…")
+                self.panel.notice.busy(f"{work}: working…")
                 self._run(message.group, message.steps, self.place, self.initial)
             else:
                 self.phase = "idle"
@@ -457,7 +353,7 @@ class QueueScreen(AppScreen):
             return
         if self.place is not None:
             self.phase = "running"
-            self.query_one("#queue-status", KeyNotice).busy("Undoing the last action: working…")
+            self.panel.notice.busy("Undoing the last action: working…")
             back, audit_ids = self.history[-1]
             self._undo(audit_ids, back, self.place, self.initial)
 

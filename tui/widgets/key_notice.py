@@ -40,6 +40,8 @@ class KeyNotice(Static):
         self._draw()
 
     def dropped(self, event: events.Key, why: str) -> None:
+        if why != self.why:  # another reason: counted on its own
+            self.keys = []
         self.keys.append(key_name(event))
         self.why = why
         self._draw()
