@@ -133,7 +133,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
     from famtriage.core.report import live
     from famtriage.core.report.search import search_families
     from famtriage.core.store.database import Store
-    from famtriage.tui.app import FamtriageApp
+    from famtriage.tui.app import FamtriageApp, settle_garbage
     from famtriage.tui.modals.confirm import ConfirmModal
     from famtriage.tui.screens import queue as queue_screen
     from famtriage.tui.screens.dashboard import DashboardScreen
@@ -167,6 +167,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
     store = Store.open(db)
     ctx = Context.open(store)
     app = FamtriageApp(ctx)
+    settle_garbage()  # as run_app does before the app runs
     got: dict[str, list[float]] = {}
     stamp_file = db.with_name(db.name + ".snapshot") / "stamp.json"
     stamps: set[str] = set()

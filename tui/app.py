@@ -6,6 +6,7 @@ them, after asking core whether the acting staff member may.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from typing import ClassVar
@@ -196,8 +197,18 @@ class FamtriageApp(App[int]):
 def run_app(ctx: Context) -> int:
     """Called by `famtriage` with no command. The snapshot's files catch up with the
     last writes once the terminal is back (`live.flush`)."""
+    app = FamtriageApp(ctx)
+    settle_garbage()
     try:
-        FamtriageApp(ctx).run()
+        app.run()
     finally:
         live.flush(ctx.store)
     return 0
+
+
+def settle_garbage() -> None:
+    """Everything loaded so far (modules, the session, the app) lives as long as the app:
+    a full garbage collection need not walk it again. Without this one took up to
+    0.17 s between two keys at a million families."""
+    gc.collect()
+    gc.freeze()

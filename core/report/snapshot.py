@@ -14,6 +14,10 @@ so a reader never mixes two versions. The folder must be the user's own and writ
 no one else (`PrivateFolder`); one that is not, or that cannot be written (disk full,
 read-only), costs only speed: the answer is read from the store and `Store.notice`
 says why.
+
+A process that keeps the store's view in memory (`live`, the app) reads the snapshot
+without writing a patched or rebuilt one (`read(persist=False)`) and writes the files
+later (`save`); the CLI writes them as it reads.
 """
 
 from __future__ import annotations
@@ -69,13 +73,6 @@ def cache_dir(store: Store) -> Path:
 def load(store: Store) -> Snapshot:
     """The store's current frames: from the cache if fresh, patched or rebuilt if not."""
     return read(store).snapshot
-
-
-def logins(store: Store) -> pl.LazyFrame:
-    """Every login of an active family, fresh: for scans no index can serve."""
-    every = read(store, full=True).logins
-    assert every is not None
-    return every.lazy()
 
 
 @dataclass(frozen=True)
