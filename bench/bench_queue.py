@@ -17,7 +17,7 @@ a fresh copy of it (and of its snapshot) each run. In the app, at 120×40:
 - 41 `n` typed at once: where they end, and when the last group is shown;
 - `escape` to the dashboard, until its numbers are the store's;
 - the first exact-email search after an action: the core call the search screen makes,
-  and on the screen, from the last key typed to the results (the screen waits 0.25 s
+  and on the screen, from the last key typed to the results (the screen waits 0.1 s
   after the last key before it searches);
 - whether the snapshot's files were rewritten on the way (they must not be).
 
