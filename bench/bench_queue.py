@@ -9,10 +9,11 @@ a fresh copy of it (and of its snapshot) each run. In the app, at 120×40:
 
 - `w` on the dashboard, until the queue shows its first group;
 - STEPS actions mixing merges of 3-5 families (`m`), deletes (`d`) and email changes
-  (`e`, a new address, Enter), each confirmed with `y` once the confirmation is drawn:
-  from `y` until the position line, the progress line and the family columns hold the
-  next group (the screen refreshed); beside it, the database time of the action itself
-  (`queue_steps.execute`), which is the floor;
+  (`e`, a new address, Enter), each confirmed with `y` once the confirmation is drawn
+  and the app has gone idle (a person reads it first): from `y` until the position
+  line, the progress line and the family columns hold the next group (the screen
+  refreshed); beside it, the database time of the action itself
+  (`queue_steps.execute`), which is the floor, and the action's worker;
 - `n`, `p`, `s`, `←`, `→`, from the key until the screen shows its result;
 - 41 `n` typed at once: where they end, and when the last group is shown;
 - `escape` to the dashboard, until its numbers are the store's;
@@ -226,6 +227,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
             await clock.until(
                 lambda: isinstance(app.screen, ConfirmModal) and app.screen.shown_at is not None
             )
+            await pilot.pause()  # the engineer reads the question: the app has gone idle
             before = screen.view
             took = await clock.time(["y"], queue_shows(before))
             got.setdefault(f"y → next group ({kind})", []).append(took)
