@@ -78,7 +78,7 @@ def _everything(store: Store, actor: Actor, org: int) -> Context:
 
 def _search(store: Store, actor: Actor, org: int) -> None:
     email, family = SEARCH[org]
-    hits = search_families(_everything(store, actor, org), email)
+    hits = search_families(_everything(store, actor, org), email).hits
     if family not in {h.family_id for h in hits}:
         raise NotFound(f"no family with {email} in view")
 

@@ -57,7 +57,7 @@ def test_report_on_postgres_equals_sqlite(pg_store: Store, ctx: Context) -> None
 def test_search_family_and_snapshot_patch_on_postgres(pg_store: Store) -> None:
     import_export(pg_store, config.SAMPLE_DATA)
     pg_ctx = Context.open(pg_store)
-    hits = search_families(pg_ctx, "JANE.DOE@example.com")
+    hits = search_families(pg_ctx, "JANE.DOE@example.com").hits
     assert [h.family_id for h in hits] == [1001, 1002, 1003]
     detail = family_detail(pg_ctx, 1001)
     assert detail.payments_total_cents == 33375 and detail.students.height == 3

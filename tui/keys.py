@@ -6,6 +6,9 @@ a key is described in exactly one place.
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
+from textual import _time, events
 from textual.binding import Binding
 
 BACK = Binding("escape", "back", "Back", id="nav.back", tooltip="Close this screen and go back.")
@@ -19,3 +22,19 @@ HELP = Binding(
 )
 QUIT = Binding("q", "app.quit", "Quit", id="app.quit", tooltip="Leave famtriage.")
 PALETTE_HINT = "ctrl+p opens the command palette: every screen and action by name."
+
+
+@runtime_checkable
+class KeyGate(Protocol):
+    """A screen that decides whether a key may apply now; a key it refuses is dropped
+    (the screen says so, `widgets/key_notice.py`). The app asks the active screen twice
+    for every key: as it arrives, before the priority bindings (`bubbled` False), and
+    once the keys typed before it have run their actions, before the other bindings
+    (`bubbled` True)."""
+
+    def admit_key(self, event: events.Key, *, bubbled: bool) -> bool: ...
+
+
+def key_clock() -> float:
+    """Now, on the clock Textual stamps each key event with (`events.Key.time`)."""
+    return _time.get_time()

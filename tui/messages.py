@@ -123,11 +123,11 @@ class ActionDone(Message):
 
 
 class QueueLoaded(Message):
-    """The report was recomputed and the next group opened."""
+    """The queue was opened at a place: `seq` names the place it was asked for."""
 
-    def __init__(self, view: QueueView, note: str, error: bool) -> None:
+    def __init__(self, view: QueueView, seq: int) -> None:
         super().__init__()
-        self.view, self.note, self.error = view, note, error
+        self.view, self.seq = view, seq
 
 
 class StepsPrepared(Message):
@@ -138,11 +138,24 @@ class StepsPrepared(Message):
         self.group, self.title, self.steps, self.text = group, title, steps, text
 
 
+class StepsRefused(Message):
+    """A preview was refused (permission, precondition): nothing is asked or changed."""
+
+    def __init__(self, error: FamtriageError) -> None:
+        super().__init__()
+        self.error = error
+
+
 class StepsFinished(Message):
-    """Actions (or undos) done, or refused with the engine's own reason."""
+    """Actions (or undos) done, or refused with the engine's own reason, and the queue
+    as it now stands (the next group, or the same one reloaded)."""
 
     def __init__(
-        self, results: tuple[ActionResult, ...], error: FamtriageError | None, undo: bool
+        self,
+        results: tuple[ActionResult, ...],
+        error: FamtriageError | None,
+        undo: bool,
+        view: QueueView,
     ) -> None:
         super().__init__()
-        self.results, self.error, self.undo = results, error, undo
+        self.results, self.error, self.undo, self.view = results, error, undo, view

@@ -8,7 +8,8 @@ families of a group. What the keys *do* to a group lives in `core.queue_steps`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 from sqlalchemy import select
@@ -17,11 +18,12 @@ from famtriage.core.access.context import Context
 from famtriage.core.actions import preconditions
 from famtriage.core.emails import normalize_email
 from famtriage.core.formatting import counted
-from famtriage.core.report.current import report_for_context
+from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.report.view import group_families
 from famtriage.core.store import schema
+from famtriage.core.store.database import Stamp
 
 FILTERS = ("all", "merge", "delete", "review")
 """What the queue can be narrowed to: every group, or one recommendation."""
@@ -53,14 +55,14 @@ def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) 
         raise ValueError(f"unknown queue filter {only!r}")
     if only != "all":
         groups = groups.filter(pl.col("action") == only)
-    keys = [
-        (int(o), str(e))
-        for o, e in groups.sort("org_id", "email").select("org_id", "email").iter_rows()
-    ]
+    ordered = groups.select("org_id", "email").sort("org_id", "email")
+    keys = list(zip(ordered["org_id"].to_list(), ordered["email"].to_list(), strict=True))
+    if not skipped:
+        return keys
     return [k for k in keys if k not in skipped] + [k for k in keys if k in skipped]
 
 
-def pick(order: list[GroupKey], want: GroupKey | None, hint: int = 0) -> int | None:
+def pick(order: Sequence[GroupKey], want: GroupKey | None, hint: int = 0) -> int | None:
     """Where the queue opens: `want` if it is still there, else the group now at `hint`
     (the one after a group that just left the queue), else the last one."""
     if not order:
@@ -75,7 +77,7 @@ def step_index(count: int, index: int, delta: int) -> int:
     return (index + delta) % count if count else 0
 
 
-def find_group(order: list[GroupKey], text: str) -> int | None:
+def find_group(order: Sequence[GroupKey], text: str) -> int | None:
     """Jump by email: the group whose login email is `text` (normalized like every
     login), else the first whose email contains it."""
     key = normalize_email(text)
@@ -128,7 +130,7 @@ class Progress:
     def text(self) -> str:
         percent = 100 * self.resolved // self.total if self.total else 100
         return (
-            f"{self.resolved} of {self.total} groups resolved ({percent}%) · "
+            f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · "
             f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
         )
 
@@ -175,25 +177,99 @@ class QueueGroup:
 
 
 @dataclass(frozen=True)
-class QueueView:
-    """Everything the queue screen shows at one moment."""
+class Place:
+    """Where the engineer is: the order of the groups (skipped ones last), the filter,
+    the skipped groups and the position. Moving is pure and instant (no store is read),
+    so keys typed ahead apply in order to the place they leave each other; opening the
+    group at a place is `move`'s job."""
 
     order: tuple[GroupKey, ...]
     index: int | None
+    only: str = "all"
+    skipped: frozenset[GroupKey] = frozenset()
+
+    @property
+    def key(self) -> GroupKey | None:
+        return self.order[self.index] if self.index is not None else None
+
+    def moved(self, delta: int) -> Place:
+        """`n`/`p`: the next or previous group (wrapping around)."""
+        if self.index is None:
+            return self
+        return replace(self, index=step_index(len(self.order), self.index, delta))
+
+    def skipping(self) -> Place:
+        """`s`: this group goes to the end and the one after it takes its place."""
+        key, index = self.key, self.index
+        if key is None or index is None:
+            return self
+        after = self.order[step_index(len(self.order), index, 1)]
+        skipped = self.skipped | {key}
+        order = [k for k in self.order if k not in skipped]
+        order += sorted(k for k in self.order if k in skipped)  # as `order_groups` puts them
+        return Place(tuple(order), pick(order, after, index), self.only, skipped)
+
+    def filtered(self, groups: pl.DataFrame, only: str) -> Place:
+        """`f`: only one recommendation (or all); the same group if it is still listed."""
+        order = order_groups(groups, only, self.skipped)
+        skipped = _still_listed(self.skipped, order) if only == "all" else self.skipped
+        return Place(tuple(order), pick(order, self.key), only, skipped)
+
+    def jumped(self, text: str) -> Place | None:
+        """`/`: the group whose email is `text`, or the first containing it (None: none)."""
+        index = find_group(self.order, text)
+        return replace(self, index=index) if index is not None else None
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """Everything the queue screen shows at one moment, taken at the store's `stamp`
+    (the report it came from is kept, so moving in the same order reads only the group)."""
+
+    place: Place
     group: QueueGroup | None
     progress: Progress
-    only: str
-    skipped: frozenset[GroupKey]
+    stamp: Stamp | None = None
+    report: Report | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def order(self) -> tuple[GroupKey, ...]:
+        return self.place.order
+
+    @property
+    def index(self) -> int | None:
+        return self.place.index
+
+    @property
+    def only(self) -> str:
+        return self.place.only
+
+    @property
+    def skipped(self) -> frozenset[GroupKey]:
+        return self.place.skipped
 
     @property
     def position(self) -> str:
-        if self.index is None:
-            return "no group left" if self.only == "all" else f"no {self.only} group left"
-        return f"group {self.index + 1} of {len(self.order)}"
+        return position_text(self.place)
 
     @property
     def is_skipped(self) -> bool:
         return self.group is not None and self.group.key in self.skipped
+
+
+def position_text(place: Place) -> str:
+    if place.index is None:
+        return "no group left" if place.only == "all" else f"no {place.only} group left"
+    return f"group {place.index + 1:,} of {len(place.order):,}"
+
+
+def _still_listed(skipped: frozenset[GroupKey], order: Sequence[GroupKey]) -> frozenset[GroupKey]:
+    """The skipped groups still in the queue (all of them are at its end)."""
+    return frozenset(order[max(len(order) - len(skipped), 0) :]) & skipped if skipped else skipped
+
+
+OPEN_ATTEMPTS = 3
+"""How often opening a group is tried again when the store moves on meanwhile."""
 
 
 def load_view(
@@ -204,17 +280,50 @@ def load_view(
     hint: int = 0,
     initial: int | None = None,
 ) -> QueueView:
-    """Recompute the report and open the group the engineer should see next."""
-    report = report_for_context(ctx, "primary")
-    order = order_groups(report.groups, only, skipped)
-    index = pick(order, want, hint)
-    group = open_group(ctx, report, order[index]) if index is not None else None
-    still = skipped & frozenset(order) if only == "all" else skipped
-    return QueueView(tuple(order), index, group, progress(readiness(ctx), initial), only, still)
+    """The queue at the store's current generation (its view in memory, `live`), opened
+    at `want` if it is still there, else at the group now at `hint`."""
+    ctx.actor.require("reports.fam12")
+    opened = None
+    for _ in range(OPEN_ATTEMPTS):
+        current = live.view(ctx.store)
+        report = current.report("primary", ctx.orgs, ordered=False)  # the order is ours
+        order = order_groups(report.groups, only, skipped)
+        still = _still_listed(skipped, order) if only == "all" else skipped
+        place = Place(tuple(order), pick(order, want, hint), only, still)
+        progress_now = progress(readiness(ctx), initial)
+        opened = _opened(ctx, current.stamp, report, place, progress_now)
+        if opened.stamp == current.stamp:
+            break
+    assert opened is not None
+    return opened
 
 
-def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
-    """A group's families (survivor first), what differs, and the fingerprint of now."""
+def move(ctx: Context, shown: QueueView, place: Place, initial: int | None = None) -> QueueView:
+    """The queue at `place`, a place reached from `shown` by moving (`Place`): only the
+    group is read when the store is where `shown` saw it, else all is loaded again."""
+    current = live.view(ctx.store)
+    if shown.report is not None and current.stamp == shown.stamp:
+        opened = _opened(ctx, current.stamp, shown.report, place, shown.progress)
+        if opened.stamp == current.stamp:
+            return opened
+    return load_view(ctx, place.only, place.skipped, place.key, place.index or 0, initial)
+
+
+def _opened(
+    ctx: Context, stamp: Stamp, report: Report, place: Place, progress_now: Progress
+) -> QueueView:
+    """The view of `place` over `report` (taken at `stamp`); its stamp is the store's as
+    the group was read, so a caller sees when the store moved on in between."""
+    key = place.key
+    if key is None:
+        return QueueView(place, None, progress_now, stamp, report)
+    group, seen = open_group(ctx, report, key)
+    return QueueView(place, group, progress_now, seen, report)
+
+
+def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup, Stamp]:
+    """A group's families (survivor first), what differs, and the fingerprint of now
+    (read with the store's stamp, in one read)."""
     org_id, email = key
     row = report.groups.filter((pl.col("org_id") == org_id) & (pl.col("email") == email)).row(
         0, named=True
@@ -223,6 +332,7 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
     ids = families["family_id"].to_list()
     g = schema.guardians
     with ctx.store.engine.connect() as conn:
+        seen = ctx.store.stamp(conn)
         looked = preconditions.fingerprint(conn, ids)
         primaries = dict(
             conn.execute(
@@ -231,7 +341,7 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
                 .order_by(g.c.guardian_id.desc())
             ).all()
         )
-    return QueueGroup(
+    group = QueueGroup(
         org_id,
         ctx.org_names().get(org_id, f"Organization {org_id}"),
         email,
@@ -246,3 +356,4 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> QueueGroup:
         primaries,
         looked,
     )
+    return group, seen

@@ -172,7 +172,7 @@ def email_problem(ctx: Context, org_id: int, guardian_id: int | None, text: str)
         return "type the new email address"
     if not is_valid_email(key):
         return f"{text.strip()} is not a valid email address"
-    for hit in search_families(ctx, key, limit=50):
+    for hit in search_families(ctx, key, limit=50).hits:
         if hit.match != "exact" or hit.org_id != org_id:
             continue
         for guardian in hit.guardians:

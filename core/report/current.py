@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from famtriage.core.access.context import Context
-from famtriage.core.report import snapshot
-from famtriage.core.report.fam12 import Report, build_report, check_scope
+from famtriage.core.report import live
+from famtriage.core.report.fam12 import Report, check_scope
 
 
 def report_for_context(
@@ -16,17 +16,19 @@ def report_for_context(
 ) -> Report:
     """FAM-12 over the organizations the acting staff member sees (needs reports.fam12).
 
-    `on_progress(done, 2)` is called before each of its two stages (load the snapshot,
-    build the report) and at the end; while the snapshot is rebuilt from the store,
-    `done` moves from 0 to 1 with the reading. A background task cancels by raising
-    from it.
+    `on_progress(done, 2)` is called before each of its two stages (bring the store's
+    view up to date, take the report from it) and at the end; while the snapshot is
+    rebuilt from the store, `done` moves from 0 to 1 with the reading. A background task
+    cancels by raising from it.
     """
     check_scope(scope)
     ctx.actor.require("reports.fam12")
     step = on_progress or (lambda done, total: None)
     step(0, 2)
-    snap = snapshot.load(ctx.store, lambda done, total: step(done / total if total else 0, 2))
+    current = live.view(
+        ctx.store, on_progress=lambda done, total: step(done / total if total else 0, 2)
+    )
     step(1, 2)
-    report = build_report(snap.candidates, snap.stats, scope, list(ctx.orgs), narrowed=True)
+    report = current.report(scope, ctx.orgs)
     step(2, 2)
     return report

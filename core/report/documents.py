@@ -22,7 +22,7 @@ from famtriage.core.safe_text import json_bytes, json_text
 if TYPE_CHECKING:
     from famtriage.core.report.family import FamilyDetail
     from famtriage.core.report.readiness import OrgReadiness
-    from famtriage.core.report.search import SearchHit
+    from famtriage.core.report.search import SearchResult
 
 FAMILY_FIELDS = [
     "family_id",
@@ -123,9 +123,13 @@ def plan_document(report: Report) -> str:
     return json_text(f'{{"groups": {_array(groups)}}}')
 
 
-def search_document(query: str, hits: list[SearchHit]) -> dict[str, Any]:
+def search_document(result: SearchResult) -> dict[str, Any]:
+    """`total` families matched; `families` lists the first of them (`truncated` when
+    that is not all)."""
     return {
-        "query": query,
+        "query": result.query,
+        "total": result.total,
+        "truncated": result.truncated,
         "families": [
             {
                 "family_id": h.family_id,
@@ -143,7 +147,7 @@ def search_document(query: str, hits: list[SearchHit]) -> dict[str, Any]:
                     for g in h.guardians
                 ],
             }
-            for h in hits
+            for h in result.hits
         ],
     }
 

@@ -92,6 +92,14 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
     shares can never be reported. The snapshot keeps this slice so a report reads
     thousands of rows, not millions.
     """
+    return logins.filter(shared(key_hashes(logins)))
+
+
+def key_hashes(logins: pl.DataFrame) -> pl.DataFrame:
+    """Two integer keys per login, as `narrow` compares them: `login` for its
+    organization and login key, `mailbox` for its organization and the mailbox a
+    provider delivers it to (the login key itself, except for `+tag`/Gmail addresses).
+    The same values in any frame of this process, so slices can be compared."""
     login = logins.select(pl.struct("org_id", "email_norm").hash()).to_series()
     tricky = logins.select(_tricky(pl.col("email_norm"))).to_series()
     mailbox = login.clone().scatter(
@@ -100,9 +108,13 @@ def narrow(logins: pl.DataFrame) -> pl.DataFrame:
         .select(pl.struct("org_id", lookalike_expr(pl.col("email_norm"))).hash())
         .to_series(),
     )
-    keys = pl.DataFrame({"login": login, "mailbox": mailbox})
-    shared = keys.select((pl.len().over("login") > 1) | (pl.len().over("mailbox") > 1))
-    return logins.filter(shared.to_series())
+    return pl.DataFrame({"login": login, "mailbox": mailbox})
+
+
+def shared(keys: pl.DataFrame) -> pl.Series:
+    """For each row of `keys` (`key_hashes`), whether another row has the same login or
+    mailbox key: the rows `narrow` keeps."""
+    return keys.select((pl.len().over("login") > 1) | (pl.len().over("mailbox") > 1)).to_series()
 
 
 def _tricky(email: pl.Expr) -> pl.Expr:
@@ -124,39 +136,69 @@ def build_report(
 ) -> Report:
     """Find every FAM-12 group (and the look-alikes) and recommend what to do with each."""
     check_scope(scope)
-    pool = logins if narrowed else narrow(logins)
-    primary = _candidates(pool, "primary", orgs)
-    keyed = _group_members(primary)
-    families = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
-    groups = _recommend(families).with_columns(
-        pl.lit("fam12").alias("kind"), pl.lit([], dtype=pl.List(pl.Int64)).alias("remove_logins")
-    )
-    families = _roles(families, groups)
-    candidates = primary
-    if scope != "primary":
-        candidates = _candidates(pool, scope, orgs)
-        more_families, more_groups = login_conflicts(
-            candidates, stats, groups.select("org_id", "email")
-        )
-        families = pl.concat([families, more_families.select(FAMILY_COLUMNS)])
-        groups = pl.concat([groups, more_groups.select(GROUP_COLUMNS)])
-        if scope == "all-logins":
-            groups = groups.sort("org_id", "email", maintain_order=True)
+    candidates = in_scope(logins if narrowed else narrow(logins), scope, orgs)
+    families, groups = in_order(*grouped(candidates, stats, scope), scope)
     return Report(
         generated_at=generated_at or datetime.now().astimezone(),
         scope=scope,
         families=families,
-        groups=groups.select(GROUP_COLUMNS),
-        possible=_lookalikes(candidates),
+        groups=groups,
+        possible=lookalike_sets(candidates).drop("mailbox"),
     )
 
 
-def _candidates(logins: pl.DataFrame, scope: str, orgs: list[int] | None) -> pl.DataFrame:
-    """The logins in scope, one per (organization, login key, family)."""
-    frame = logins.lazy()
+def grouped(
+    candidates: pl.DataFrame, stats: pl.DataFrame, scope: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The report's `families` and `groups` frames from logins in scope (`in_scope`), in
+    no set order (a group's families ranked, the survivor first).
+
+    Each group depends only on the logins with its key and on its families' history, so
+    the groups of a few keys can be computed from the logins with those keys alone."""
+    primary = candidates if scope == "primary" else candidates.filter(pl.col("is_primary"))
+    keyed = _group_members(primary)
+    ranked = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
+    groups = _recommend(ranked).with_columns(
+        pl.lit("fam12").alias("kind"), pl.lit([], dtype=pl.List(pl.Int64)).alias("remove_logins")
+    )
+    families, groups = _roles(ranked, groups), groups.select(GROUP_COLUMNS)
+    if scope == "primary":
+        return families, groups
+    more_families, more_groups = login_conflicts(
+        candidates, stats, groups.select("org_id", "email")
+    )
+    return (
+        pl.concat([families, more_families.select(FAMILY_COLUMNS)]),
+        pl.concat([groups, more_groups.select(GROUP_COLUMNS)]),
+    )
+
+
+def in_order(
+    families: pl.DataFrame, groups: pl.DataFrame, scope: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The report's order: by organization and login key, a group's families as ranked;
+    the readiness scope lists its FAM-12 groups before the other conflicts (what the app
+    works through first)."""
+    keys = ["org_id", "email"]
+    if scope != "readiness":
+        return families.sort(keys, maintain_order=True), groups.sort(keys, maintain_order=True)
+    fam12 = groups.filter(pl.col("kind") == "fam12").select(keys)
+    return (
+        pl.concat(
+            [
+                families.join(fam12, on=keys, how="semi").sort(keys, maintain_order=True),
+                families.join(fam12, on=keys, how="anti").sort(keys, maintain_order=True),
+            ]
+        ),
+        groups.sort([pl.col("kind") != "fam12", *keys], maintain_order=True),
+    )
+
+
+def in_scope(logins: pl.DataFrame, scope: str, orgs: list[int] | None) -> pl.DataFrame:
+    """The logins in scope (a login key at all), with an integer hash of the key."""
+    frame = logins.lazy().filter(pl.col("email_norm").is_not_null())
     if scope == "primary":
         frame = frame.filter(pl.col("is_primary"))
-    frame = frame.filter(pl.col("email_norm").is_not_null())
     if orgs is not None:
         frame = frame.filter(pl.col("org_id").is_in(orgs))
     return frame.with_columns(pl.col("email_norm").hash().alias("_hash")).collect()
@@ -339,8 +381,10 @@ def _roles(families: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns(role.alias("role")).select(FAMILY_COLUMNS)
 
 
-def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Different logins a provider delivers to one mailbox: shown, never merged.
+def lookalike_sets(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Different logins a provider delivers to one mailbox: shown, never merged. One row
+    per (organization, `mailbox`), sorted by both; a set depends only on the logins
+    delivered to its mailbox.
 
     Only an address with a `+` or at Gmail can differ from its mailbox; the plain
     addresses are then joined in by exact key, so the regexes run on a small slice.
@@ -377,5 +421,5 @@ def _lookalikes(candidates: pl.DataFrame) -> pl.DataFrame:
     return (
         found.with_columns(why.alias("why"))
         .sort("org_id", "_key")
-        .select("org_id", "families", "emails", "why")
+        .select("org_id", "families", "emails", "why", pl.col("_key").alias("mailbox"))
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
 from sqlalchemy import select
 
 from famtriage.core.access.context import Context
 from famtriage.core.emails import normalize_email
 from famtriage.core.errors import InputError
-from famtriage.core.report import snapshot
+from famtriage.core.report import live
 from famtriage.core.store import schema
 
 MAX_RESULTS = 500
@@ -34,30 +33,44 @@ class SearchHit:
     guardians: tuple[GuardianRef, ...]
 
 
-def search_families(ctx: Context, query: str, limit: int = MAX_RESULTS) -> list[SearchHit]:
-    """Exact login-key matches first, then families whose login key contains the text.
+@dataclass(frozen=True)
+class SearchResult:
+    """The families found (at most the limit asked for) and how many matched in all."""
 
-    The scan runs over the snapshot's columnar copy of every login (a substring search
+    query: str
+    hits: tuple[SearchHit, ...]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.hits)
+
+    @property
+    def summary(self) -> str:
+        """ "3 families · 1 exact, 2 partial", or "first 500 of 28,612 families · …"."""
+        exact = sum(h.match == "exact" for h in self.hits)
+        shown = len(self.hits)
+        head = (
+            f"first {shown:,} of {self.total:,} families"
+            if self.truncated
+            else (f"{shown:,} {'family' if shown == 1 else 'families'}")
+        )
+        return f"{head} · {exact:,} exact, {shown - exact:,} partial"
+
+
+def search_families(ctx: Context, query: str, limit: int = MAX_RESULTS) -> SearchResult:
+    """Exact login-key matches first, then families whose login key contains the text;
+    the first `limit` of them, and how many matched.
+
+    The scan runs over every login held in the store's view (`live`; a substring search
     can use no index), so a million families answer in a fraction of a second."""
     ctx.actor.require("families.view")
     key = normalize_email(query)
     if key is None:
         raise InputError("type an email address, or part of one")
     g, f = schema.guardians, schema.families
-    matched = (
-        snapshot.logins(ctx.store)
-        .filter(
-            pl.col("org_id").is_in(list(ctx.orgs))
-            & pl.col("email_norm").str.contains(key, literal=True)
-        )
-        .group_by("family_id")
-        .agg((pl.col("email_norm") == key).any().alias("exact"))
-        .sort(["exact", "family_id"], descending=[True, False])
-        .head(limit)
-        .collect()
-    )
-    ids = matched["family_id"].to_list()
-    exact = set(matched.filter(pl.col("exact"))["family_id"].to_list())
+    found = live.view(ctx.store, full=True).find(ctx.orgs, key, limit)
+    ids = found.family_ids
     with ctx.store.engine.connect() as conn:
         fams = {r.family_id: r for r in conn.execute(select(f).where(f.c.family_id.in_(ids)))}
         guardians: dict[int, list[GuardianRef]] = {i: [] for i in ids}
@@ -66,14 +79,16 @@ def search_families(ctx: Context, query: str, limit: int = MAX_RESULTS) -> list[
         ):
             name = " ".join(p for p in (r.first_name, r.last_name) if p)
             guardians[r.family_id].append(GuardianRef(r.guardian_id, name, r.email, r.is_primary))
-    return [
+    hits = tuple(
         SearchHit(
             i,
             fams[i].org_id,
             fams[i].family_name,
             fams[i].status,
-            "exact" if i in exact else "partial",
+            "exact" if i in found.exact else "partial",
             tuple(guardians[i]),
         )
         for i in ids
-    ]
+        if i in fams
+    )
+    return SearchResult(query, hits, found.total)

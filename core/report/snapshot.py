@@ -14,6 +14,10 @@ so a reader never mixes two versions. The folder must be the user's own and writ
 no one else (`PrivateFolder`); one that is not, or that cannot be written (disk full,
 read-only), costs only speed: the answer is read from the store and `Store.notice`
 says why.
+
+A process that keeps the store's view in memory (`live`, the app) reads the snapshot
+without writing a patched or rebuilt one (`read(persist=False)`) and writes the files
+later (`save`); the CLI writes them as it reads.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import io
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +47,8 @@ from famtriage.core.store.tablespec import FAMILY_TABLES
 PATCH_LIMIT = 20_000
 _DERIVED = ("candidates", "candidate_stats", "org_families")
 _STAMP = "stamp.json"
+_SAVING = threading.Lock()
+"""One writer of snapshot files at a time in this process (`save` runs in a thread)."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +76,34 @@ def cache_dir(store: Store) -> Path:
 def load(store: Store, on_progress: ProgressCallback | None = None) -> Snapshot:
     """The store's current frames: from the cache if fresh, patched or rebuilt if not
     (a rebuild reports `on_progress(done, total)` as it reads the store)."""
-    return _load(store, with_logins=False, on_progress=on_progress)[0]
+    return read(store, on_progress=on_progress).snapshot
 
 
-def logins(store: Store, on_progress: ProgressCallback | None = None) -> pl.LazyFrame:
-    """Every login of an active family, fresh: for scans no index can serve."""
-    return _load(store, with_logins=True, on_progress=on_progress)[1]
+@dataclass(frozen=True)
+class Loaded:
+    """What `read` found: the snapshot, and (when asked for) every login and every
+    family's history counts; `saved` says whether the files hold these frames."""
+
+    snapshot: Snapshot
+    logins: pl.DataFrame | None
+    stats: pl.DataFrame | None
+    saved: bool
 
 
-def _load(
-    store: Store, *, with_logins: bool, on_progress: ProgressCallback | None = None
-) -> tuple[Snapshot, pl.LazyFrame]:
-    """The snapshot, and every login (read from disk only when `with_logins`; an empty
-    frame otherwise, when they were not at hand anyway)."""
+def read(
+    store: Store,
+    *,
+    full: bool = False,
+    persist: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> Loaded:
+    """The snapshot at the store's current stamp: from the files if they are fresh,
+    patched from the families changed since, or rebuilt (see the module's docstring).
+
+    `full` also returns every login and every family's counts (read from disk only when
+    asked for). Without `persist` a patched or rebuilt snapshot is not written: the caller
+    keeps it in memory and writes it later (`save`), as the app does. A rebuild reports
+    `on_progress(done, total)` as it reads the store."""
     folder = _folder(store)
     cached = _read_stamp(folder) if folder is not None else None
     with store.engine.connect() as conn:
@@ -96,8 +118,10 @@ def _load(
                 snap = Snapshot(now, candidates, stats, org_families, orgs)
                 if cached[0] != now:  # writes that changed no family (a grant)
                     _persist(store, folder, now, {}, token)
-                every = _read(folder, "logins", token) if with_logins else _no_logins()
-                return snap, every.lazy()
+                if not full:
+                    return Loaded(snap, None, None, True)
+                every, all_stats = (_read(folder, n, token) for n in ("logins", "stats"))
+                return Loaded(snap, every, all_stats, True)
             if len(changed) <= PATCH_LIMIT:
                 fresh = _store_tables(store, changed)
                 keep = ~pl.col("family_id").is_in(changed)
@@ -107,11 +131,32 @@ def _load(
                 stats = pl.concat(
                     [_read(folder, "stats", token).filter(keep), frames.family_stats(fresh)]
                 )
-                return _write(store, folder, now, every, stats, orgs), every.lazy()
+                snap = _write(store, folder if persist else None, now, every, stats, orgs)
+                return Loaded(snap, every, stats, persist)
         except (OSError, pl.exceptions.PolarsError):
             pass  # a missing or damaged file: rebuild from the store below
     every, stats = store_frames.read(store, on_progress)  # aggregated by the database
-    return _write(store, folder, now, every, stats, orgs), every.lazy()
+    snap = _write(store, folder if persist else None, now, every, stats, orgs)
+    return Loaded(snap, every, stats, persist)
+
+
+def save(store: Store, snap: Snapshot, every: pl.DataFrame, stats: pl.DataFrame) -> None:
+    """Write a snapshot kept in memory (`read` without `persist`, then patched), unless
+    the files already hold it."""
+    folder = _folder(store)
+    if folder is None or snap.stamp.epoch is None:
+        return
+    cached = _read_stamp(folder)
+    if cached is not None and cached[0] == snap.stamp:
+        return
+    files = {
+        "logins": every,
+        "stats": stats,
+        "candidates": snap.candidates,
+        "candidate_stats": snap.stats,
+        "org_families": snap.org_families,
+    }
+    _persist(store, folder, snap.stamp, files, secrets.token_hex(8))
 
 
 def absorb_import(
@@ -155,6 +200,11 @@ def _folder(store: Store) -> PrivateFolder | None:
         return None
 
 
+def family_tables(store: Store, family_ids: list[int]) -> frames.Tables:
+    """The store's rows of these families, in every family table (to patch a view)."""
+    return _store_tables(store, family_ids)
+
+
 def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
     """The store's raw tables (or only those rows that belong to `family_ids`)."""
     if family_ids is None:
@@ -171,10 +221,6 @@ def _store_tables(store: Store, family_ids: list[int] | None) -> frames.Tables:
         "enrollments", schema.enrollments.c.student_id.in_(students)
     ).lazy()
     return tables
-
-
-def _no_logins() -> pl.DataFrame:
-    return pl.DataFrame(schema=frames.LOGINS_SCHEMA)
 
 
 def _read(folder: PrivateFolder, name: str, token: str) -> pl.DataFrame:
@@ -239,6 +285,13 @@ def _persist(
 ) -> None:
     """Write the file set `token`, then the stamp naming it, then drop older sets. A
     failure costs only speed: the next load reads from the store again."""
+    with _SAVING:
+        _persist_locked(store, folder, stamp, files, token)
+
+
+def _persist_locked(
+    store: Store, folder: PrivateFolder, stamp: Stamp, files: dict[str, pl.DataFrame], token: str
+) -> None:
     record = {"store": stamp.store_id, "generation": stamp.generation, "epoch": stamp.epoch}
     try:
         for name, frame in files.items():

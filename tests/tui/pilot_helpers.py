@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pytest import MonkeyPatch
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -42,3 +45,20 @@ def spy_on(monkeypatch: MonkeyPatch, screen: type, handler: str) -> list[tuple[f
 
     monkeypatch.setattr(screen, handler, spy)
     return seen
+
+
+def burst(pilot: Pilot, *keys: str) -> None:
+    """Send keys as a fast typist does: all at once, in order, through the driver as
+    `Pilot.press` sends them, but without its wait for the app to go idle after each."""
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(pilot.app)
+        pilot.app._driver.send_message(event)
+
+
+async def until(pilot: Pilot, done: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `done()` (workers may still be running)."""
+    end = asyncio.get_running_loop().time() + timeout
+    while not done():
+        assert asyncio.get_running_loop().time() < end, "timed out"
+        await pilot.pause(0.005)

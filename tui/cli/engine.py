@@ -203,15 +203,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     from famtriage.core.report.documents import search_document
     from famtriage.core.report.search import search_families
 
-    hits = search_families(context(args), args.email)
+    result = search_families(context(args), args.email)
     if args.json:
-        emit(as_json(search_document(args.email, hits)))
+        emit(as_json(search_document(result)))
         return EXIT_OK
-    if not hits:
+    if not result.hits:
         emit(f"No family has an email matching {args.email!r}.")
         return EXIT_OK
-    lines = []
-    for h in hits:
+    lines = [result.summary[0].upper() + result.summary[1:] + ":"]
+    for h in result.hits:
         lines.append(
             f"#{h.family_id}  org {h.org_id}  {display(h.family_name or '(no name)')}  "
             f"[{h.status}, {h.match} match]"

@@ -6,6 +6,7 @@ confirms here even though No, the safe choice, holds the focus; `n`/Esc cancel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -15,7 +16,9 @@ from famtriage.tui.modals.confirm import ConfirmModal
 
 class QueueConfirmModal(ConfirmModal):
     """ConfirmModal plus Enter as yes (a priority key, so the focused No button does not
-    take it)."""
+    take it). `answered` hears the answer the moment it is given, before the dialog is
+    taken down (a callback of `push_screen` would hear it after the screen below was
+    drawn again): the action starts while the screen redraws."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -27,3 +30,11 @@ class QueueConfirmModal(ConfirmModal):
             tooltip="Do it, exactly as stated.",
         ),
     ]
+
+    def __init__(self, question: str, detail: str, answered: Callable[[bool], None]) -> None:
+        super().__init__(question, detail)
+        self.answered = answered
+
+    def _answer(self, yes: bool) -> None:
+        self.answered(yes)
+        super()._answer(yes)

@@ -115,6 +115,7 @@ class AuditScreen(AppScreen):
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.result.summary, title="Undone", markup=False)
+        self.famtriage.wrote()
         self.load()
 
 

@@ -4,6 +4,14 @@ Every rule (order, position, filters, what `A` means, what a confirmation says) 
 from `core.queue` and `core.queue_steps`; the actions run in a thread worker and
 refuse on their own (permission, changed since you looked). This screen shows the
 result, keeps the engineer's place, and never loses their work on a refusal.
+
+Keys and time (`queue_keys`): moving changes the place at once, in the order typed, and
+a worker opens the group there (one at a time; the latest place wins); keys that act on
+a group wait for it to be shown, and while an action is prepared, confirmed or run no
+key applies. The app asks `admit_key` before the bindings, so a refused key is counted
+on the status line (`widgets/key_notice`) instead of vanishing, and while busy the
+footer shows the keys disabled (`check_action`). The action's worker runs it, brings the
+store's view up to date and opens the next group, all off the UI thread.
 """
 
 from __future__ import annotations
@@ -11,21 +19,22 @@ from __future__ import annotations
 from functools import partial
 from typing import ClassVar
 
-from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.binding import BindingType
+from textual.reactive import reactive
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from famtriage.core.actions.queue import (
     FILTERS,
     GroupKey,
+    Place,
     QueueGroup,
     QueueView,
     find_group,
     load_view,
-    step_index,
+    move,
 )
 from famtriage.core.actions.queue_steps import (
     NeedsReview,
@@ -41,263 +50,236 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
-from famtriage.core.safe_text import HEADING_LIMIT, display
-from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared
+from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared, StepsRefused
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
 from famtriage.tui.screens.base import AppScreen
-from famtriage.tui.widgets.family_columns import FamilyColumns
-
-
-def _key(key: str, action: str, name: str, tip: str, **extra) -> Binding:
-    return Binding(key, action, name, id=f"queue.{action.split('(')[0]}", tooltip=tip, **extra)
+from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal
+from famtriage.tui.widgets.keys_footer import KeysFooter
+from famtriage.tui.widgets.queue_panel import QueuePanel
 
 
 class QueueScreen(AppScreen):
     """Resolve FAM-12 groups one after another: review, decide, confirm, next."""
 
     CSS_PATH = "queue.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        _key(
-            "A", "apply", "Apply", "Apply the recommendation (one confirmation).", key_display="A"
-        ),
-        _key("m", "merge", "Merge", "Merge every other family into the selected one."),
-        _key("d", "delete", "Delete", "Delete the selected family (only one without history)."),
-        _key("e", "change_email", "Email", "Change the selected family's primary login email."),
-        _key("s", "skip", "Skip", "Leave this group for later; it moves to the end."),
-        _key("n", "go(1)", "Next", "Next group (without acting)."),
-        _key("p", "go(-1)", "Prev", "Previous group.", show=False),
-        _key("u", "undo", "Undo", "Undo the last action taken in the queue."),
-        _key(
-            "N",
-            "take('name')",
-            "Name from",
-            "A merge keeps the selected family's name (again: stop).",
-            key_display="N",
-            show=False,
-        ),
-        _key(
-            "P",
-            "take('phone')",
-            "Phone from",
-            "A merge keeps the selected family's primary phone (again: stop).",
-            key_display="P",
-            show=False,
-        ),
-        _key(
-            "left,h",
-            "select(-1)",
-            "Select ←",
-            "Select the family to the left (the survivor for m).",
-            show=False,
-        ),
-        _key(
-            "right,l",
-            "select(1)",
-            "Select →",
-            "Select the family to the right (the survivor for m).",
-            show=False,
-        ),
-        _key(
-            "enter", "open_family", "Family", "Open the selected family's full record.", show=False
-        ),
-        _key(
-            "f",
-            "filter",
-            "Filter",
-            "Show only merge, only delete, only review groups, or all.",
-            show=False,
-        ),
-        _key("slash", "jump", "Jump", "Jump to a group by its email.", key_display="/", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = QUEUE_BINDINGS
+
+    busy: reactive[bool] = reactive(False, bindings=True)
+    """An action is being prepared, confirmed or run: the footer shows the keys disabled
+    (a group being opened, a matter of milliseconds, does not flip the footer)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.view: QueueView | None = None
+        """What is shown."""
+        self.place: Place | None = None
+        """Where the keys typed so far lead (shown, or being opened)."""
+        self.seq = 0
+        self.opening = False
+        self.select_ahead = 0
         self.selected = 0
-        self.only = "all"
-        self.skipped: frozenset[GroupKey] = frozenset()
         self.initial: int | None = None
         self.history: list[tuple[GroupKey, tuple[int, ...]]] = []
-        self.busy = False
         self.drafts: dict[int, str] = {}
         self.takes = Takes()
+        self.note, self.note_error = "", False
+        self._phase = "loading"
+
+    @property
+    def phase(self) -> str:
+        """loading (a group is being opened) · idle · preparing (a confirmation) ·
+        confirming (it is shown) · running (an action)."""
+        return self._phase
+
+    @phase.setter
+    def phase(self, phase: str) -> None:
+        self._phase = phase
+        self.busy = phase in BUSY
+        if not self.busy:
+            self.panel.notice.busy("")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Opening the queue…", id="queue-position", markup=False)
-        yield Static("", id="queue-progress", markup=False)
-        yield Static("", id="queue-reason", markup=False)
-        yield FamilyColumns(id="queue-families")
-        yield Static("", id="queue-message", markup=False)
-        yield Footer()
+        yield QueuePanel()
+        yield KeysFooter()
+
+    @property
+    def panel(self) -> QueuePanel:
+        return self.query_one(QueuePanel)
 
     def on_mount(self) -> None:
         self.sub_title = "Resolution queue"
-        self.reload()
+        self.seq += 1
+        self._open()
 
-    # Loading -------------------------------------------------------------------------
+    # Which keys apply now ------------------------------------------------------------
 
-    def reload(
-        self, want: GroupKey | None = None, hint: int = 0, note: str = "", error: bool = False
+    def admit_key(self, event: events.Key, *, bubbled: bool) -> bool:
+        """Judged once the keys before it have acted (`bubbled`; `tui/keys.KeyGate`)."""
+        if not bubbled:
+            return True
+        bindings = self._bindings.key_to_bindings.get(event.key, [])
+        action = bindings[0].action.split("(")[0] if bindings else None
+        why = refusal(self.phase, action, event.key)
+        if why is None:
+            self.panel.notice.clear()
+            return True
+        self.panel.notice.dropped(event, why)
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.busy:
+            return None  # shown disabled in the footer
+        return super().check_action(action, parameters)
+
+    # Opening groups ------------------------------------------------------------------
+
+    def _go_to(
+        self, place: Place, note: str = "", error: bool = False, reload: bool = False
     ) -> None:
-        self.busy = True
-        self._load(self.only, self.skipped, want, hint, self.initial, note, error)
+        """Move to `place` at once; its group is opened by a worker (one at a time)."""
+        self.place, self.note, self.note_error = place, note, error
+        self.select_ahead = 0
+        self.seq += 1
+        if not reload and self.view is not None and place == self.view.place:
+            self.phase = "idle"
+            self._say(note, error)
+            return
+        self.phase = "loading"
+        if not self.opening:
+            self._open()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-load")
+    def _open(self) -> None:
+        self.opening = True
+        self._load(self.view, self.place, self.seq, self.initial)
+
+    @work(thread=True, exit_on_error=False, group="queue-open")
     def _load(
-        self,
-        only: str,
-        skipped: frozenset[GroupKey],
-        want: GroupKey | None,
-        hint: int,
-        initial: int | None,
-        note: str,
-        error: bool,
+        self, shown: QueueView | None, place: Place | None, seq: int, initial: int | None
     ) -> None:
-        view = load_view(self.ctx, only, skipped, want, hint, initial)
-        self.post_message(QueueLoaded(view, note, error))
+        if shown is None or place is None:
+            view = load_view(self.ctx, initial=initial)
+        else:
+            view = move(self.ctx, shown, place, initial)
+        self.post_message(QueueLoaded(view, seq))
 
     async def on_queue_loaded(self, message: QueueLoaded) -> None:
-        view = message.view
-        self.view = view
-        self.skipped = view.skipped
+        self.opening = False
+        if message.seq != self.seq:  # keys moved on meanwhile: open where they lead
+            if self.phase == "loading":
+                self._open()
+            return
+        await self._show(message.view, self.note, self.note_error)
+        self.phase = "idle"
+
+    async def _show(self, view: QueueView, note: str, error: bool = False) -> None:
+        self.view, self.place = view, view.place
         if self.initial is None:
             self.initial = view.progress.total
-        group = view.group
-        title = view.position.capitalize()
-        if self.only != "all":
-            title += f" (only {self.only})"
-        if group is not None:
-            org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
-            title += f" · {org} · {email}"
-            if not group.email_valid:
-                title += " (not a valid address)"
-            if view.is_skipped:
-                title += " · skipped earlier"
-        self.query_one("#queue-position", Static).update(Text(title, style="bold"))
-        skipped = f" · {len(view.skipped)} skipped" if view.skipped else ""
-        self.query_one("#queue-progress", Static).update(view.progress.text + skipped)
-        columns = self.query_one("#queue-families", FamilyColumns)
-        columns.display = group is not None
-        if group is None:
-            self.query_one("#queue-reason", Static).update(
-                "Nothing left to resolve here. Press f to change the filter, or escape."
-            )
-        else:
-            reason = Text.assemble((f"{group.action.upper()}: ", "bold"), display(group.reason))
-            self.query_one("#queue-reason", Static).update(reason)
-            self.selected = group.recommended_index
+        if view.group is not None:
+            last = view.group.families.height - 1
+            self.selected = min(max(view.group.recommended_index + self.select_ahead, 0), last)
             self.takes = Takes()
-            await columns.show(group, self.selected)
-        self._say(message.note, message.error)
-        self.busy = False
+        self.select_ahead = 0
+        await self.panel.show(view, self.selected, note, error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected failure: AppScreen's handler (Textual calls it too) shows the
         dialog; this one keeps the queue usable."""
         if event.state == WorkerState.ERROR:
-            self.busy = False
+            self.opening = False
+            self.phase = "idle"
 
     def _say(self, note: str, error: bool = False) -> None:
-        """A line under the families; it may quote customer data (escaped)."""
-        box = self.query_one("#queue-message", Static)
-        box.set_class(error, "-error")
-        box.update(display(note))
+        self.panel.say(note, error)
 
-    def _here(self) -> tuple[GroupKey | None, int]:
-        if self.view is None or self.view.group is None:
-            return None, 0
-        return self.view.group.key, self.view.index or 0
+    def _shown_group(self) -> QueueGroup | None:
+        return self.view.group if self.view is not None else None
 
-    # Navigation ----------------------------------------------------------------------
+    # Moving --------------------------------------------------------------------------
 
     def action_select(self, delta: int) -> None:
-        if self.view is None or self.view.group is None:
+        if self.phase == "loading":
+            self.select_ahead += delta  # for the group about to be shown
             return
-        count = self.view.group.families.height
-        self.selected = min(max(self.selected + delta, 0), count - 1)
-        self.query_one("#queue-families", FamilyColumns).select(self.selected)
+        group = self._shown_group()
+        if group is not None:
+            self.selected = min(max(self.selected + delta, 0), group.families.height - 1)
+            self.panel.columns.select(self.selected)
 
     def action_go(self, delta: int) -> None:
-        if self.busy or self.view is None or self.view.index is None:
-            return
-        order = self.view.order
-        self.reload(want=order[step_index(len(order), self.view.index, delta)])
+        if self.place is not None and self.place.index is not None:
+            self._go_to(self.place.moved(delta))
 
     def action_skip(self) -> None:
-        key, index = self._here()
-        if self.busy or key is None or self.view is None:
-            return
-        self.skipped = self.skipped | {key}
-        order = self.view.order
-        after = order[step_index(len(order), index, 1)]
-        self.reload(want=after, hint=index, note=f"Skipped {key[1]}; it comes back at the end.")
+        if self.place is not None and self.place.key is not None:
+            key = self.place.key
+            self._go_to(self.place.skipping(), f"Skipped {key[1]}; it comes back at the end.")
 
     def action_filter(self) -> None:
-        if self.busy:
-            return
-        self.only = FILTERS[(FILTERS.index(self.only) + 1) % len(FILTERS)]
-        key, _ = self._here()
-        self.reload(want=key, note=f"Showing {self.only} groups.")
+        if self.place is not None and self.view is not None and self.view.report is not None:
+            only = FILTERS[(FILTERS.index(self.place.only) + 1) % len(FILTERS)]
+            place = self.place.filtered(self.view.report.groups, only)
+            self._go_to(place, f"Showing {only} groups.")
 
     def action_jump(self) -> None:
-        if self.view is None:
+        if self.place is None:
             return
-        order = list(self.view.order)
+        order = self.place.order
 
         def check(text: str) -> str | None:
             return None if find_group(order, text) is not None else "no group here matches"
 
         def go(text: str | None) -> None:
-            index = find_group(order, text) if text else None
-            if index is not None:
-                self.reload(want=order[index])
+            place = self.place.jumped(text) if text and self.place is not None else None
+            if place is not None:
+                self._go_to(place)
 
         self.app.push_screen(
             PromptModal("Jump to a group by email", "Enter jumps · escape cancels", check), go
         )
 
     def action_open_family(self) -> None:
-        if self.view is not None and self.view.group is not None:
-            ids = self.view.group.family_ids
-            self.famtriage.open_family(ids[self.selected])
+        group = self._shown_group()
+        if group is not None:
+            self.famtriage.open_family(group.family_ids[self.selected])
 
-    # Actions -------------------------------------------------------------------------
+    # Acting --------------------------------------------------------------------------
 
     def action_apply(self) -> None:
-        key, index = self._here()
-        if self.busy or key is None or self.view is None:
+        group = self._shown_group()
+        if group is None or self.place is None:
             return
         try:
-            steps = recommended_steps(self.view.group, self.takes)
+            steps = recommended_steps(group, self.takes)
         except NeedsReview as review:
-            order = self.view.order
-            self.reload(want=order[step_index(len(order), index, 1)], note=str(review))
+            self._go_to(self.place.moved(1), str(review))
             return
         self._prepare("Apply the recommendation?", steps)
 
     def action_merge(self) -> None:
-        if not self.busy and self.view is not None and self.view.group is not None:
-            group = self.view.group
+        group = self._shown_group()
+        if group is not None:
             steps = merge_steps(group, group.family_ids[self.selected], self.takes)
             self._prepare("Merge these families?", steps)
 
     def action_take(self, what: str) -> None:
-        if not self.busy and self.view is not None and self.view.group is not None:
-            group = self.view.group
+        group = self._shown_group()
+        if group is not None:
             self.takes = self.takes.toggled(what, group.family_ids[self.selected])
             self._say(self.takes.describe(group) or "A merge here keeps the survivor's own.")
 
     def action_delete(self) -> None:
-        if not self.busy and self.view is not None and self.view.group is not None:
-            family = self.view.group.family_ids[self.selected]
+        group = self._shown_group()
+        if group is not None:
+            family = group.family_ids[self.selected]
             self._prepare(f"Delete family #{family}?", delete_steps(family))
 
     def action_change_email(self) -> None:
-        if self.busy or self.view is None or self.view.group is None:
+        group = self._shown_group()
+        if group is None:
             return
-        group = self.view.group
         family = group.family_ids[self.selected]
         guardian = group.primaries.get(family)
         check = partial(email_problem, self.ctx, group.org_id, guardian)
@@ -317,72 +299,95 @@ class QueueScreen(AppScreen):
         self.app.push_screen(PromptModal(title, hint, check, self.drafts.get(family, "")), chosen)
 
     def _prepare(self, title: str, steps: tuple[Step, ...]) -> None:
-        self.busy = True
-        self._say("Checking what this will do…")
-        assert self.view is not None and self.view.group is not None
-        self._preview(self.view.group, title, steps)
+        group = self._shown_group()
+        assert group is not None
+        self.phase = "preparing"
+        self.panel.notice.busy("Checking what this will do…")
+        self._say("")
+        self._preview(group, title, steps)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
     def _preview(self, group: QueueGroup, title: str, steps: tuple[Step, ...]) -> None:
         try:
             text = describe(self.ctx, group, steps)
         except FamtriageError as exc:
-            self.post_message(StepsFinished((), exc, undo=False))
+            self.post_message(StepsRefused(exc))
             return
         self.post_message(StepsPrepared(group, title, steps, text))
 
-    def on_steps_prepared(self, message: StepsPrepared) -> None:
-        self._say("")
+    def on_steps_refused(self, message: StepsRefused) -> None:
+        """Refused before asking (permission, or the group changed): the group is read
+        again, in case it changed."""
+        if self.place is not None:
+            note = f"{_refused(message.error)}: {message.error} Nothing was changed."
+            self._go_to(self.place, note, error=True, reload=True)
 
+    def on_steps_prepared(self, message: StepsPrepared) -> None:
         def answered(yes: bool | None) -> None:
-            if yes:
-                self._run(message.group, message.steps)
+            if yes and self.place is not None:
+                self.phase = "running"
+                work = message.title.rstrip("?")
+                self.panel.notice.busy(f"{work}: working…")
+                self._run(message.group, message.steps, self.place, self.initial)
             else:
-                self.busy = False
+                self.phase = "idle"
                 self._say("Cancelled: nothing changed.")
 
-        self.app.push_screen(QueueConfirmModal(message.title, message.text), answered)
+        self.phase = "confirming"
+        self.app.push_screen(QueueConfirmModal(message.title, message.text, answered))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
-    def _run(self, group: QueueGroup, steps: tuple[Step, ...]) -> None:
+    def _run(
+        self, group: QueueGroup, steps: tuple[Step, ...], place: Place, initial: int | None
+    ) -> None:
         try:
-            results = execute(self.ctx, group, steps)
+            results, error = execute(self.ctx, group, steps), None
         except FamtriageError as exc:
-            self.post_message(StepsFinished((), exc, undo=False))
-            return
-        self.post_message(StepsFinished(results, None, undo=False))
+            results, error = (), exc
+        view = load_view(self.ctx, place.only, place.skipped, place.key, place.index or 0, initial)
+        self.post_message(StepsFinished(results, error, False, view))
 
     def action_undo(self) -> None:
-        if self.busy:
-            return
         if not self.history:
             self._say("Nothing to undo in this queue session.")
             return
-        self.busy = True
-        self._undo(self.history[-1][1])
+        if self.place is not None:
+            self.phase = "running"
+            self.panel.notice.busy("Undoing the last action: working…")
+            back, audit_ids = self.history[-1]
+            self._undo(audit_ids, back, self.place, self.initial)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
-    def _undo(self, audit_ids: tuple[int, ...]) -> None:
+    def _undo(
+        self, audit_ids: tuple[int, ...], back: GroupKey, place: Place, initial: int | None
+    ) -> None:
         try:
-            results = undo_last(self.ctx, audit_ids)
+            results, error = undo_last(self.ctx, audit_ids), None
         except FamtriageError as exc:
-            self.post_message(StepsFinished((), exc, undo=True))
-            return
-        self.post_message(StepsFinished(results, None, undo=True))
+            results, error = (), exc
+        view = load_view(self.ctx, place.only, place.skipped, back, place.index or 0, initial)
+        self.post_message(StepsFinished(results, error, True, view))
 
-    def on_steps_finished(self, message: StepsFinished) -> None:
-        key, index = self._here()
+    async def on_steps_finished(self, message: StepsFinished) -> None:
+        key = self.place.key if self.place is not None else None
         if message.error is not None:
-            title = "Not permitted" if isinstance(message.error, PermissionDenied) else "Refused"
-            note = f"{title}: {message.error} Nothing was changed; the group was reloaded."
-            self.reload(want=key, hint=index, note=note, error=True)
-            return
-        summaries = "; ".join(r.summary for r in message.results)
-        if message.undo:
-            back, _ = self.history.pop()
-            self.reload(want=back, hint=index, note=f"Undone: {summaries}")
-            return
-        self.drafts.clear()
-        if key is not None:
-            self.history.append((key, tuple(r.audit_id for r in message.results)))
-        self.reload(want=key, hint=index, note=f"Done: {summaries} (u undoes)")
+            note = f"{_refused(message.error)}: {message.error} Nothing was changed; "
+            note += "the group was reloaded."
+        elif message.undo:
+            self.history.pop()
+            note = "Undone: " + "; ".join(r.summary for r in message.results)
+        else:
+            self.drafts.clear()
+            if key is not None:
+                self.history.append((key, tuple(r.audit_id for r in message.results)))
+            note = "Done: " + "; ".join(r.summary for r in message.results) + " (u undoes)"
+        if message.results:
+            self.famtriage.wrote()
+        self.seq += 1
+        self.select_ahead = 0
+        await self._show(message.view, note, message.error is not None)
+        self.phase = "idle"
+
+
+def _refused(error: FamtriageError) -> str:
+    return "Not permitted" if isinstance(error, PermissionDenied) else "Refused"

@@ -97,36 +97,48 @@ class FamilyColumns(HorizontalScroll, can_focus=False):
     FamilyColumns > .family.-selected { border: heavy $accent; }
     """
 
+    count = 0
+    """How many of the columns show a family (the others are hidden, kept for later)."""
+
     def compose(self) -> ComposeResult:
         labels = "\n".join(label for label, _ in ROWS)
         yield Static(labels, classes="labels", markup=False)
 
     async def show(self, group: QueueGroup, selected: int) -> None:
-        """Replace the columns with this group's families (survivor first)."""
-        await self.query(".family").remove()
-        await self.mount_all(
-            Static(column_text(row, group.differ), classes="family", markup=False)
-            for row in group.families.iter_rows(named=True)
-        )
+        """Show this group's families (survivor first). Columns are kept and refilled,
+        never rebuilt: a new widget costs a styling pass, a changed text does not."""
+        rows = list(group.families.iter_rows(named=True))
+        missing = len(rows) - len(self._columns())
+        if missing > 0:
+            await self.mount_all(Static("", classes="family", markup=False) for _ in range(missing))
+        for number, column in enumerate(self._columns()):
+            shown = number < len(rows)
+            if shown:
+                column.update(column_text(rows[number], group.differ))
+            column.display = shown
+        self.count = len(rows)
         self._fit()
         self.select(selected)
+
+    def _columns(self) -> list[Static]:
+        return list(self.query(".family").results(Static))
 
     def on_resize(self) -> None:
         self._fit()
 
     def _fit(self) -> None:
         """Share the width among up to five columns; from the sixth on, scroll."""
-        columns = list(self.query(".family"))
-        if not columns:
+        if not self.count:
             return
         room = self.size.width - LABEL_WIDTH
-        width = max(MIN_WIDTH, room // min(len(columns), MAX_SIDE_BY_SIDE))
-        for column in columns:
-            column.styles.width = width
+        width = max(MIN_WIDTH, room // min(self.count, MAX_SIDE_BY_SIDE))
+        for column in self._columns()[: self.count]:
+            if column.styles.width is None or column.styles.width.value != width:
+                column.styles.width = width  # a new width lays the screen out again
 
     def select(self, index: int) -> None:
         """Mark the selected family and scroll it into view."""
-        for number, column in enumerate(self.query(".family")):
+        for number, column in enumerate(self._columns()[: self.count]):
             column.set_class(number == index, "-selected")
             if number == index:
                 self.scroll_to_widget(column, animate=False)

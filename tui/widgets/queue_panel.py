@@ -1,0 +1,82 @@
+"""What the resolution queue shows of one group: where it is, progress, the status line,
+the recommendation and why, the families side by side, and a message.
+
+Everything shown comes from core's `QueueView`; customer values are escaped
+(`core.safe_text.display`) and never read as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from famtriage.core.actions.queue import QueueView
+from famtriage.core.safe_text import HEADING_LIMIT, display
+from famtriage.tui.widgets.family_columns import FamilyColumns
+from famtriage.tui.widgets.key_notice import KeyNotice
+
+
+def heading(view: QueueView) -> Text:
+    """ "Group 3 of 37,895 · Organization · email", with what the engineer should know."""
+    title = view.position.capitalize()
+    if view.only != "all":
+        title += f" (only {view.only})"
+    group = view.group
+    if group is not None:
+        org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
+        title += f" · {org} · {email}"
+        if not group.email_valid:
+            title += " (not a valid address)"
+        if view.is_skipped:
+            title += " · skipped earlier"
+    return Text(title, style="bold")
+
+
+NOTHING_LEFT = "Nothing left to resolve here. Press f to change the filter, or escape."
+
+
+class QueuePanel(Vertical):
+    """The queue's lines and columns; `show` draws a view, `say` writes the message."""
+
+    DEFAULT_CSS = "QueuePanel { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Opening the queue…", id="queue-position", markup=False)
+        yield Static("", id="queue-progress", markup=False)
+        yield KeyNotice(id="queue-status")
+        yield Static("", id="queue-reason", markup=False)
+        yield FamilyColumns(id="queue-families")
+        yield Static("", id="queue-message", markup=False)
+
+    @property
+    def notice(self) -> KeyNotice:
+        return self.query_one("#queue-status", KeyNotice)
+
+    @property
+    def columns(self) -> FamilyColumns:
+        return self.query_one("#queue-families", FamilyColumns)
+
+    async def show(self, view: QueueView, selected: int, note: str, error: bool) -> None:
+        group = view.group
+        with self.app.batch_update():
+            self.query_one("#queue-position", Static).update(heading(view))
+            skipped = f" · {len(view.skipped)} skipped" if view.skipped else ""
+            self.query_one("#queue-progress", Static).update(view.progress.text + skipped)
+            self.columns.display = group is not None
+            reason = self.query_one("#queue-reason", Static)
+            if group is None:
+                reason.update(NOTHING_LEFT)
+            else:
+                reason.update(
+                    Text.assemble((f"{group.action.upper()}: ", "bold"), display(group.reason))
+                )
+                await self.columns.show(group, selected)
+            self.say(note, error)
+
+    def say(self, note: str, error: bool = False) -> None:
+        """The line under the families; it may quote customer data (escaped)."""
+        box = self.query_one("#queue-message", Static)
+        box.set_class(error, "-error")
+        box.update(display(note))
