@@ -35,26 +35,30 @@ from famtriage.core.store.database import Store
 
 GROUPS = pl.DataFrame(
     {
-        "org_id": [2, 1, 1, 1],
-        "email": ["d@x", "c@x", "a@x", "b@x"],
-        "action": ["merge", "delete", "review", "merge"],
+        "org_id": [2, 1, 1, 1, 1],
+        "email": ["d@x", "c@x", "a@x", "b@x", "0@x"],
+        "action": ["merge", "delete", "review", "merge", "remove_login"],
+        "kind": ["fam12", "fam12", "fam12", "fam12", "login"],
     }
 )
 
 
-def test_order_is_org_then_email_with_skipped_last() -> None:
+def test_order_is_fam12_first_then_org_then_email_with_skipped_last() -> None:
     assert order_groups(GROUPS, "all", frozenset()) == [
         (1, "a@x"),
         (1, "b@x"),
         (1, "c@x"),
         (2, "d@x"),
+        (1, "0@x"),
     ]
-    assert order_groups(GROUPS, "all", frozenset({(1, "a@x")}))[-1] == (1, "a@x")
+    skipped = order_groups(GROUPS, "all", frozenset({(1, "a@x"), (2, "d@x")}))
+    assert skipped[-2:] == [(1, "a@x"), (2, "d@x")]
 
 
 def test_filters_keep_one_recommendation() -> None:
     assert order_groups(GROUPS, "merge", frozenset()) == [(1, "b@x"), (2, "d@x")]
     assert order_groups(GROUPS, "review", frozenset()) == [(1, "a@x")]
+    assert order_groups(GROUPS, "remove_login", frozenset()) == [(1, "0@x")]
     with pytest.raises(ValueError):
         order_groups(GROUPS, "everything", frozenset())
 
@@ -137,7 +141,7 @@ def test_review_group_needs_a_person(ctx: Context) -> None:
 
 def test_changed_since_you_looked_is_refused(ctx: Context) -> None:
     group = load_view(ctx, want=(1, "jane.doe@example.com")).group
-    execute(ctx, group, delete_steps(group.delete[0]))
+    execute(ctx, group, delete_steps(group, group.delete[0]))
     with pytest.raises(Conflict):
         execute(ctx, group, merge_steps(group, group.survivor))
 

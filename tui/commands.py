@@ -17,10 +17,10 @@ from famtriage.tui.shell import Shell
 
 VIEWS = {
     "dashboard": ("Dashboard", "Organizations, FAM-12 groups left and login-readiness."),
-    "report": ("FAM-12 report", "Families sharing a primary login email, with what to do."),
+    "report": ("Readiness list", "Families sharing a login email (FAM-12 first), what to do."),
     "search": ("Search families", "Every family with an email (or part of one)."),
     "tasks": ("Background tasks", "Running and finished FAM-12 reports; open a result."),
-    "queue": ("Resolution queue", "Resolve FAM-12 groups one at a time, in two keys each."),
+    "queue": ("Resolution queue", "Resolve what blocks login-readiness, one group at a time."),
     "audit": ("Audit log", "Who did what, newest first; undo from there."),
 }
 """Screens the palette can open → (name, what it shows)."""

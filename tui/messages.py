@@ -138,6 +138,14 @@ class StepsPrepared(Message):
         self.group, self.title, self.steps, self.text = group, title, steps, text
 
 
+class UndoPrepared(Message):
+    """What undoing the queue's last action restores: the confirmation's text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class StepsRefused(Message):
     """A preview was refused (permission, precondition): nothing is asked or changed."""
 

@@ -133,9 +133,10 @@ def _refuse_taken(conn: Connection, org_id: int, key: str, except_guardian: int 
 
 
 def _guardian(
-    conn: Connection, ctx: Context, guardian_id: int
+    conn: Connection, ctx: Context, guardian_id: int, *, lock: bool = True
 ) -> tuple[Row[Any], preconditions.FamilyRow]:
-    """The guardian and its family, read again once the organization is locked."""
+    """The guardian and its active family, read again once the organization is locked
+    (`lock`, inside a write; a preview reads without)."""
     g = schema.guardians
 
     def read() -> Row[Any]:
@@ -145,12 +146,26 @@ def _guardian(
         return row
 
     family_id = read().family_id
-    family = preconditions.families(conn, ctx, [family_id], lock=True)[family_id]
+    family = preconditions.families(conn, ctx, [family_id], lock=lock)[family_id]
     row = read()
     if row.family_id != family_id:
         raise Conflict(f"guardian #{guardian_id} {preconditions.STALE}")
     preconditions.require_active(family)
     return row, family
+
+
+def preview_change_email(ctx: Context, guardian_id: int, new_email: str) -> str:
+    """Say what `change_email` would do, without writing anything (refused as it would
+    be: permission, an invalid address, a login someone else holds)."""
+    ctx.actor.require("families.edit")
+    key = _login_key(new_email)
+    with ctx.store.engine.connect() as conn:
+        row, family = _guardian(conn, ctx, guardian_id, lock=False)
+        _refuse_taken(conn, family.org_id, key, guardian_id)
+    return (
+        f"Change the login email of {_name(row)} (guardian #{guardian_id}, family "
+        f"#{family.family_id}) from {row.email or '(none)'} to {new_email.strip()}"
+    )
 
 
 def change_email(
@@ -171,9 +186,8 @@ def change_email(
             g.c.guardian_id == guardian_id,
             {"email": new_email.strip(), "email_norm": key},
         )
-        name = " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
         summary = (
-            f"Changed the email of {name} (guardian #{guardian_id}, family "
+            f"Changed the email of {_name(row)} (guardian #{guardian_id}, family "
             f"#{family.family_id}) from {row.email or '(none)'} to {new_email.strip()}"
         )
         return audit.record(conn, ctx, "change_email", family.org_id, summary, journal)
@@ -187,26 +201,54 @@ def remove_login(ctx: Context, guardian_id: int, *, expected: str | None = None)
     not removed (a family must keep one)."""
     ctx.actor.require("families.edit")
     with ctx.store.write() as conn:
-        row, family = _guardian(conn, ctx, guardian_id)
-        preconditions.check_expected(conn, [family.family_id], expected)
-        if row.is_primary:
-            raise Conflict(
-                f"guardian #{guardian_id} is family #{family.family_id}'s primary guardian: "
-                "change their email instead (a family keeps its primary login)"
-            )
-        if not row.email_norm:
-            raise Conflict(f"guardian #{guardian_id} has no login to remove")
-        journal = Journal(conn)
-        g = schema.guardians
-        journal.update_where(
-            "guardians", g.c.guardian_id == guardian_id, {"email": None, "email_norm": None}
+        return remove_login_in(conn, ctx, guardian_id, expected=expected)
+
+
+def remove_login_in(
+    conn: Connection, ctx: Context, guardian_id: int, *, expected: str | None = None
+) -> ActionResult:
+    """`remove_login` inside a transaction the caller owns (the queue removes every
+    login a group lists in one)."""
+    ctx.actor.require("families.edit")
+    row, family = _guardian(conn, ctx, guardian_id)
+    preconditions.check_expected(conn, [family.family_id], expected)
+    _removable(row, family)
+    journal = Journal(conn)
+    g = schema.guardians
+    journal.update_where(
+        "guardians", g.c.guardian_id == guardian_id, {"email": None, "email_norm": None}
+    )
+    summary = (
+        f"Removed the login {row.email} of {_name(row)} (guardian #{guardian_id}, family "
+        f"#{family.family_id}); they stay a guardian of the family"
+    )
+    return audit.record(conn, ctx, "remove_login", family.org_id, summary, journal)
+
+
+def preview_remove_login(ctx: Context, guardian_id: int) -> str:
+    """Say what `remove_login` would do, without writing anything (refused as it would be)."""
+    ctx.actor.require("families.edit")
+    with ctx.store.engine.connect() as conn:
+        row, family = _guardian(conn, ctx, guardian_id, lock=False)
+        _removable(row, family)
+    return (
+        f"Remove the login {row.email} of {_name(row)} (guardian #{guardian_id}, family "
+        f"#{family.family_id}); they stay a guardian of the family"
+    )
+
+
+def _removable(row: Row[Any], family: preconditions.FamilyRow) -> None:
+    if row.is_primary:
+        raise Conflict(
+            f"guardian #{row.guardian_id} is family #{family.family_id}'s primary guardian: "
+            "change their email instead (a family keeps its primary login)"
         )
-        name = " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
-        summary = (
-            f"Removed the login {row.email} of {name} (guardian #{guardian_id}, family "
-            f"#{family.family_id}); they stay a guardian of the family"
-        )
-        return audit.record(conn, ctx, "remove_login", family.org_id, summary, journal)
+    if not row.email_norm:
+        raise Conflict(f"guardian #{row.guardian_id} has no login to remove")
+
+
+def _name(row: Row[Any]) -> str:
+    return " ".join(p for p in (row.first_name, row.last_name) if p) or "(no name)"
 
 
 def _insert_guardian(conn: Connection, journal: Journal, row: dict[str, Any]) -> int:

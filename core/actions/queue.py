@@ -1,9 +1,13 @@
-"""The guided resolution queue: which FAM-12 group comes next, and what it shows.
+"""The guided resolution queue: which group of the readiness list comes next, and what
+it shows.
 
-The terminal's queue screen only renders what this module decides: the order of the
-groups (skipped ones last), the position ("group 17 of 342"), the filters, jumping to
-a group by email, progress toward login-ready, and which fields differ between the
-families of a group. What the keys *do* to a group lives in `core.queue_steps`.
+The queue works on the readiness list (`report --scope readiness`): FAM-12 groups
+first, then every other login conflict, each login once, so when it is empty every
+organization in view is login-ready. The terminal's queue screen only renders what this
+module decides: the order of the groups (skipped ones last), the position ("group 17 of
+342"), the filters, jumping to a group by email, progress toward login-ready, which
+fields differ between the families of a group, and what an empty queue says. What the
+keys *do* to a group lives in `core.queue_steps`.
 """
 
 from __future__ import annotations
@@ -16,16 +20,18 @@ from sqlalchemy import select
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import preconditions
+from famtriage.core.actions.queue_progress import FILTER_NAMES, Progress, progress
 from famtriage.core.emails import normalize_email
-from famtriage.core.formatting import counted
 from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.readiness import OrgReadiness, readiness
-from famtriage.core.report.view import group_families
+from famtriage.core.report.readiness import readiness
+from famtriage.core.report.view import KIND_LABELS, group_families
 from famtriage.core.store import schema
 from famtriage.core.store.database import Stamp
 
-FILTERS = ("all", "merge", "delete", "review")
+SCOPE = "readiness"
+"""The report scope the queue works on: everything that blocks login-readiness."""
+FILTERS = tuple(FILTER_NAMES)
 """What the queue can be narrowed to: every group, or one recommendation."""
 
 COMPARED_FIELDS = (
@@ -49,17 +55,20 @@ GroupKey = tuple[int, str]
 
 
 def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) -> list[GroupKey]:
-    """The queue's order: organization, then email; skipped groups go to the end so the
-    engineer meets them again only after everything else."""
+    """The readiness list's order: FAM-12 groups first, then the other login conflicts,
+    each by organization and email. Skipped groups go to the end (by organization and
+    email) so the engineer meets them again only after everything else."""
     if only not in FILTERS:
         raise ValueError(f"unknown queue filter {only!r}")
     if only != "all":
         groups = groups.filter(pl.col("action") == only)
-    ordered = groups.select("org_id", "email").sort("org_id", "email")
+    ordered = groups.select("org_id", "email", "kind").sort(
+        pl.col("kind") != "fam12", "org_id", "email"
+    )
     keys = list(zip(ordered["org_id"].to_list(), ordered["email"].to_list(), strict=True))
     if not skipped:
         return keys
-    return [k for k in keys if k not in skipped] + [k for k in keys if k in skipped]
+    return [k for k in keys if k not in skipped] + sorted(k for k in keys if k in skipped)
 
 
 def pick(order: Sequence[GroupKey], want: GroupKey | None, hint: int = 0) -> int | None:
@@ -114,35 +123,6 @@ def visible_whitespace(raw: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Progress:
-    """How far the organizations in view are from login-ready."""
-
-    total: int
-    left: int
-    orgs: int
-    orgs_ready: int
-
-    @property
-    def resolved(self) -> int:
-        return self.total - self.left
-
-    @property
-    def text(self) -> str:
-        percent = 100 * self.resolved // self.total if self.total else 100
-        return (
-            f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · "
-            f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
-        )
-
-
-def progress(orgs: list[OrgReadiness], initial: int | None) -> Progress:
-    """Progress since the queue opened (`initial` groups then; more if some appeared)."""
-    left = sum(o.groups_left for o in orgs)
-    total = max(initial if initial is not None else left, left)
-    return Progress(total, left, len(orgs), sum(o.ready for o in orgs))
-
-
-@dataclass(frozen=True)
 class QueueGroup:
     """One group as the engineer sees it, and the fingerprints taken as they looked:
     an action is refused if any of these families changed since."""
@@ -160,10 +140,29 @@ class QueueGroup:
     differ: frozenset[str]
     primaries: dict[int, int]
     looked: str
+    kind: str = "fam12"
+    """fam12 (primary guardians share the login) or login (any other login conflict)."""
+    remove_logins: tuple[int, ...] = ()
+    """The guardians whose login the recommendation removes."""
 
     @property
     def key(self) -> GroupKey:
         return (self.org_id, self.email)
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def holders(self, family_id: int) -> tuple[int, ...]:
+        """The family's guardians holding the login (its primary first, if it holds it)."""
+        rows = self.families.filter(pl.col("family_id") == family_id)
+        return tuple(rows["guardians"][0]) if rows.height else ()
+
+    def is_member(self, family_id: int) -> bool:
+        """Whether the family is in the group through its primary guardian's login: the
+        families a FAM-12 merge or delete may touch (another family holding the login
+        through a secondary guardian is never merged or deleted because of it)."""
+        return self.kind == "fam12" and self.primaries.get(family_id) in self.holders(family_id)
 
     @property
     def family_ids(self) -> tuple[int, ...]:
@@ -259,7 +258,8 @@ class QueueView:
 
 def position_text(place: Place) -> str:
     if place.index is None:
-        return "no group left" if place.only == "all" else f"no {place.only} group left"
+        named = FILTER_NAMES.get(place.only, place.only)
+        return "no group left" if place.only == "all" else f"no {named} group left"
     return f"group {place.index + 1:,} of {len(place.order):,}"
 
 
@@ -286,7 +286,7 @@ def load_view(
     opened = None
     for _ in range(OPEN_ATTEMPTS):
         current = live.view(ctx.store)
-        report = current.report("primary", ctx.orgs, ordered=False)  # the order is ours
+        report = current.report(SCOPE, ctx.orgs, ordered=False)  # the order is ours
         order = order_groups(report.groups, only, skipped)
         still = _still_listed(skipped, order) if only == "all" else skipped
         place = Place(tuple(order), pick(order, want, hint), only, still)
@@ -355,5 +355,7 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup,
         differing_fields(families),
         primaries,
         looked,
+        kind=row["kind"],
+        remove_logins=tuple(row["remove_logins"] or ()),
     )
     return group, seen

@@ -2,21 +2,31 @@
 
 Permission checks, "changed since you looked" checks, audit rows and undo all belong
 to `core.actions`, `core.merge` and `core.undo`; this module only decides which of
-those calls a key means (`A` per recommendation, `m`, `d`, `e`), states them for a
-confirmation, and runs them so a group is resolved all at once or not at all.
+those calls a key means (`A` per recommendation, `m`, `d`, `r`, `e`), which keys cannot
+apply to a group and why (a secondary guardian's login never leads to a merge or a
+delete), states them for a confirmation, and runs them so a group is resolved all at
+once or not at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import preconditions
 from famtriage.core.actions.audit import ActionResult
-from famtriage.core.actions.family_edits import change_email, delete_in, preview_delete
+from famtriage.core.actions.family_edits import (
+    change_email,
+    delete_in,
+    preview_change_email,
+    preview_delete,
+    preview_remove_login,
+    remove_login_in,
+)
 from famtriage.core.actions.merge import MergeRequest, merge_in, preview_merge
 from famtriage.core.actions.queue import QueueGroup
-from famtriage.core.actions.undo import undo
+from famtriage.core.actions.undo import undo, undo_refusal
 from famtriage.core.emails import is_valid_email, normalize_email
 from famtriage.core.errors import Conflict, InputError
 from famtriage.core.report.search import search_families
@@ -63,24 +73,56 @@ class NeedsReview(Conflict):
     """`A` on a review group: the recommendation is a human decision, not an action."""
 
 
+class Refused(Conflict):
+    """A key that cannot apply to this group or this family; the message says why in
+    one line (the queue shows the key disabled and refuses it with that reason)."""
+
+
 def recommended_steps(group: QueueGroup, takes: Takes = Takes()) -> tuple[Step, ...]:
-    """What `A` does: merge the families with history into the survivor, then delete
-    those without; a review group raises NeedsReview (names differ: a person decides)."""
-    if group.action == "review" or group.survivor is None:
-        raise NeedsReview(
-            f"{group.email} needs a human decision (review): change one email with e, "
-            "or merge/delete by hand; moved on to the next group"
+    """What `A` does: remove the logins the group lists, then (FAM-12) merge the families
+    with history into the survivor and delete those without; a review group raises
+    NeedsReview (a person decides)."""
+    if group.action == "review" or (group.kind == "fam12" and group.survivor is None):
+        how = (
+            "change one email with e, or merge/delete by hand"
+            if group.kind == "fam12"
+            else "press r on the family that gives up the login, or change it with e"
         )
-    steps: list[Step] = []
-    if group.merge:
-        steps.append(_merge(group.survivor, group.merge, takes))
-    steps.extend(Step("delete", (family,)) for family in group.delete)
+        raise NeedsReview(
+            f"{group.email} needs a human decision (review): {how}; moved on to the next group"
+        )
+    steps = [_remove(group, guardian) for guardian in group.remove_logins]
+    if group.kind == "fam12" and group.survivor is not None:
+        if group.merge:
+            steps.append(_merge(group.survivor, group.merge, takes))
+        steps.extend(Step("delete", (family,)) for family in group.delete)
     return tuple(steps)
 
 
+def _remove(group: QueueGroup, guardian: int) -> Step:
+    family = next(f for f in group.family_ids if guardian in group.holders(f))
+    return Step("remove_login", (family,), guardian)
+
+
+def _only_fam12(group: QueueGroup, family_id: int, what: str) -> None:
+    """Merging and deleting are FAM-12's answers, for the families in a group through
+    their primary's login; a secondary guardian's login never leads to either."""
+    if group.kind != "fam12":
+        raise Refused(
+            f"{what} refused: a {group.label} never leads to a merge or a delete (r removes "
+            "a login, e changes one)"
+        )
+    if not group.is_member(family_id):
+        raise Refused(
+            f"{what} refused: family #{family_id} holds this login through a secondary "
+            "guardian, never a reason to merge or delete it (r removes that login)"
+        )
+
+
 def merge_steps(group: QueueGroup, survivor: int, takes: Takes = Takes()) -> tuple[Step, ...]:
-    """`m`: every other family of the group merges into the chosen survivor."""
-    others = tuple(i for i in group.family_ids if i != survivor)
+    """`m`: every other family of the FAM-12 group merges into the chosen survivor."""
+    _only_fam12(group, survivor, "merge")
+    others = tuple(i for i in group.family_ids if i != survivor and group.is_member(i))
     return (_merge(survivor, others, takes),)
 
 
@@ -92,17 +134,69 @@ def _merge(survivor: int, others: tuple[int, ...] | list[int], takes: Takes) -> 
     return Step("merge", merged, name_from=name, phone_from=phone)
 
 
-def delete_steps(family_id: int) -> tuple[Step, ...]:
-    """`d`: delete the selected family (refused by core if it has history)."""
+def delete_steps(group: QueueGroup, family_id: int) -> tuple[Step, ...]:
+    """`d`: delete the selected family of a FAM-12 group (refused by core if it has
+    history)."""
+    _only_fam12(group, family_id, "delete")
     return (Step("delete", (family_id,)),)
 
 
+def remove_login_steps(group: QueueGroup, family_id: int) -> tuple[Step, ...]:
+    """`r`: remove the login of the selected family's guardians holding it, other than
+    its primary (only the ones the group lists, if it lists any). In a group of one
+    family, one holder keeps the login."""
+    holders = group.holders(family_id)
+    secondary = [g for g in holders if g != group.primaries.get(family_id)]
+    listed = [g for g in secondary if g in group.remove_logins]
+    if listed:
+        secondary = listed
+    elif len(group.family_ids) == 1 and len(secondary) == len(holders):
+        secondary = secondary[1:]
+    if not secondary:
+        raise Refused(
+            f"remove login refused: family #{family_id} holds this login through its primary "
+            "guardian (a family keeps one): change it with e"
+        )
+    return tuple(Step("remove_login", (family_id,), guardian) for guardian in secondary)
+
+
+def login_holder(group: QueueGroup, family_id: int) -> int | None:
+    """The guardian whose login `e` changes in this family: its primary in a FAM-12
+    group, else the holder the recommendation removes, else its first holder."""
+    if group.is_member(family_id):
+        return group.primaries[family_id]
+    holders = group.holders(family_id)
+    listed = [g for g in holders if g in group.remove_logins]
+    return next(iter(listed or holders), None)
+
+
 def change_email_steps(group: QueueGroup, family_id: int, new_email: str) -> tuple[Step, ...]:
-    """`e`: give the selected family's primary guardian another login email."""
-    guardian = group.primaries.get(family_id)
+    """`e`: give the selected family's login holder another login email."""
+    guardian = login_holder(group, family_id)
     if guardian is None:
-        raise InputError(f"family #{family_id} has no primary guardian to change")
+        raise InputError(f"family #{family_id} has no guardian holding {group.email}")
     return (Step("change_email", (family_id,), guardian, new_email.strip()),)
+
+
+KEY_STEPS: dict[str, Callable[[QueueGroup, int], tuple[Step, ...]]] = {
+    "merge": merge_steps,
+    "delete": delete_steps,
+    "remove_login": remove_login_steps,
+}
+"""The queue's keys that act on the selected family, by action name."""
+
+
+def key_refusal(group: QueueGroup, action: str, family_id: int) -> str | None:
+    """Why a key acting on the selected family cannot apply to it, or None: what the
+    screen shows for a disabled key, before anything is read or asked."""
+    steps = KEY_STEPS.get(action)
+    if steps is None:
+        return None
+    try:
+        steps(group, family_id)
+    except Refused as refused:
+        return str(refused)
+    return None
 
 
 def describe(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> str:
@@ -118,14 +212,12 @@ def describe(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> str:
                 lines.append(kept)
         elif step.kind == "delete":
             lines.append(preview_delete(ctx, step.family_ids[0]).summary + ".")
+        elif step.kind == "remove_login":
+            assert step.guardian_id is not None
+            lines.append(preview_remove_login(ctx, step.guardian_id) + ".")
         else:
-            ctx.actor.require("families.edit")
-            row = group.families.filter(family_id=step.family_ids[0]).row(0, named=True)
-            lines.append(
-                f"Change the login email of {row['primary_guardian'] or 'the primary guardian'} "
-                f"(guardian #{step.guardian_id}, family #{step.family_ids[0]}) from "
-                f"{row['raw_email']} to {step.new_email}."
-            )
+            assert step.guardian_id is not None and step.new_email is not None
+            lines.append(preview_change_email(ctx, step.guardian_id, step.new_email) + ".")
     if any(step.kind == "delete" for step in steps):
         lines.append(
             "Deleting removes the family from the store; it stays restorable from the "
@@ -153,9 +245,24 @@ def execute(ctx: Context, group: QueueGroup, steps: tuple[Step, ...]) -> tuple[A
                 results.append(merge_in(conn, ctx, request))
             elif step.kind == "delete":
                 results.append(delete_in(conn, ctx, step.family_ids[0]))
+            elif step.kind == "remove_login":
+                assert step.guardian_id is not None
+                results.append(remove_login_in(conn, ctx, step.guardian_id))
             else:
                 raise InputError("an email change runs on its own")
     return tuple(results)
+
+
+def describe_undo(ctx: Context, done: tuple[ActionResult, ...]) -> str:
+    """The confirmation of `u`: what the last queue key did, which undo restores (newest
+    first); refused now, with undo's own reason, if the newest cannot be undone."""
+    why = undo_refusal(ctx, done[-1].audit_id)
+    if why is not None:
+        raise Conflict(why)
+    lines = [
+        f"Undo #{r.audit_id} ({r.action.replace('_', ' ')}): {r.summary}." for r in reversed(done)
+    ]
+    return "\n".join([*lines, "Every row comes back exactly as it was before."])
 
 
 def undo_last(ctx: Context, audit_ids: tuple[int, ...]) -> tuple[ActionResult, ...]:

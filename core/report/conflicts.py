@@ -77,9 +77,9 @@ def login_conflicts(
     return families, groups
 
 
-def _recommend(rows: pl.DataFrame) -> pl.DataFrame:
-    others = ~pl.col("_keeps")
-    label = pl.format(
+def _label() -> pl.Expr:
+    """ "Maria Garcia (guardian #5028, family #1090)" for a holder row."""
+    return pl.format(
         "{} (guardian #{}, family #{})",
         pl.when(pl.col("login_guardian") == "")
         .then(pl.lit("(no name)"))
@@ -87,8 +87,12 @@ def _recommend(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("guardian_id"),
         pl.col("family_id"),
     )
+
+
+def _recommend(rows: pl.DataFrame) -> pl.DataFrame:
+    others = ~pl.col("_keeps")
     grouped = (
-        rows.with_columns(label.alias("_label"))
+        rows.with_columns(_label().alias("_label"))
         .group_by("org_id", "email_norm", maintain_order=True)
         .agg(
             pl.col("family_id").n_unique().alias("families"),
@@ -106,7 +110,7 @@ def _recommend(rows: pl.DataFrame) -> pl.DataFrame:
         .then(
             pl.format(
                 "{} and {} may be one person with two families: decide which family keeps the "
-                "login, then remove the other's login (or merge the families).",
+                "login and remove the other's.",
                 pl.col("_kept"),
                 pl.col("_twins"),
             )
@@ -114,17 +118,16 @@ def _recommend(rows: pl.DataFrame) -> pl.DataFrame:
         .when(one_family)
         .then(
             pl.format(
-                "The same login is on more than one guardian of one family: keep {}, remove the "
-                "duplicate login of {}.",
+                "The same login is on more than one guardian of one family: keep {}; remove "
+                "the duplicate of {}.",
                 pl.col("_kept"),
                 pl.col("_removed"),
             )
         )
         .otherwise(
             pl.format(
-                "A secondary guardian's login is shared: keep {}, remove the login of {}; they "
-                "stay in their family, and the primary can invite them again with an address of "
-                "their own.",
+                "A secondary guardian's login is shared: keep {}; remove the login of {}, who "
+                "stays in the family.",
                 pl.col("_kept"),
                 pl.col("_removed"),
             )
@@ -184,3 +187,185 @@ def _families(rows: pl.DataFrame, stats: pl.DataFrame, groups: pl.DataFrame) -> 
         role.alias("role"),
         pl.lit(None, pl.Int64).alias("survivor"),
     ).sort("org_id", "email", "_keeps", "family_id", descending=[False, False, True, False])
+
+
+def with_other_holders(
+    candidates: pl.DataFrame, stats: pl.DataFrame, families: pl.DataFrame, groups: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """FAM-12 groups that list every guardian holding their login, not only primaries.
+
+    A guardian other than a family's primary may hold a FAM-12 login too: in a family of
+    the group (added to that family's `guardians`) or in another family (that family is
+    added to the group). The primary keeps the login, so those logins go (`remove_logins`,
+    role `remove_login` for an added family), except in a family the recommendation
+    deletes (its guardians go with it), in a review group (a person decides first), and
+    for an added family's guardian whose first name may be the survivor's primary (one
+    person with two families: role `review`, left to the engineer). The reason says so.
+    """
+    keys = groups.select("org_id", pl.col("email").alias("email_norm"))
+    held = candidates.join(keys, on=["org_id", "email_norm"], how="semi")
+    listed = families.select(
+        "org_id",
+        pl.col("email").alias("email_norm"),
+        "family_id",
+        pl.col("guardians").list.first().alias("guardian_id"),
+    )
+    extra = held.join(listed, on=["org_id", "email_norm", "family_id", "guardian_id"], how="anti")
+    if extra.is_empty():
+        return families, groups
+    first = pl.col("first_name").fill_null("").str.strip_chars().str.to_lowercase()
+    name = pl.concat_str(
+        [pl.col("first_name").fill_null(""), pl.col("last_name").fill_null("")], separator=" "
+    ).str.strip_chars()
+    survivors = (
+        listed.join(
+            families.filter(pl.col("role") == "survivor").select(
+                "org_id", pl.col("email").alias("email_norm"), "family_id"
+            ),
+            on=["org_id", "email_norm", "family_id"],
+            how="semi",
+        )
+        .join(held.select("guardian_id", first.alias("_keep_first")), on="guardian_id")
+        .select("org_id", "email_norm", "_keep_first")
+    )
+    roles = families.select(
+        "org_id", pl.col("email").alias("email_norm"), "family_id", pl.col("role").alias("_role")
+    )
+    rows = (
+        extra.sort("guardian_id")
+        .join(roles, on=["org_id", "email_norm", "family_id"], how="left")
+        .join(
+            groups.select("org_id", pl.col("email").alias("email_norm"), "action"),
+            on=["org_id", "email_norm"],
+        )
+        .join(survivors, on=["org_id", "email_norm"], how="left")
+        .with_columns(name.alias("login_guardian"), first.alias("_first"))
+        .with_columns(
+            (
+                pl.col("_role").is_null()
+                & pl.col("_keep_first").is_not_null()
+                & _one_person(pl.col("_first"), pl.col("_keep_first"))
+            ).alias("_same_person")
+        )
+        .with_columns(
+            (
+                (pl.col("action") != REVIEW)
+                & (pl.col("_role").fill_null("") != "delete")
+                & ~pl.col("_same_person")
+            ).alias("_removed"),
+            _label().alias("_label"),
+        )
+    )
+    groups = _groups_with_extra(groups, rows)
+    reasons = groups.select("org_id", "email", pl.col("reason").alias("_reason"))
+    families = (
+        _members_with_extra(families, rows, stats)
+        .join(reasons, on=["org_id", "email"], how="left", maintain_order="left")
+        .with_columns(pl.col("_reason").alias("reason"))
+        .drop("_reason")
+    )
+    return families, groups
+
+
+def _members_with_extra(
+    families: pl.DataFrame, rows: pl.DataFrame, stats: pl.DataFrame
+) -> pl.DataFrame:
+    """The group's families: each member's extra holders added to its `guardians`, then
+    one row per family that holds the login only through another guardian."""
+    keys = ["org_id", "email", "family_id"]
+    extra_ids = (
+        rows.filter(pl.col("_role").is_not_null())
+        .group_by("org_id", "email_norm", "family_id")
+        .agg(pl.col("guardian_id").alias("_extra"))
+        .rename({"email_norm": "email"})
+    )
+    members = (
+        families.join(extra_ids, on=keys, how="left", maintain_order="left")
+        .with_columns(
+            pl.concat_list("guardians", pl.col("_extra").fill_null(pl.lit([], pl.List(pl.Int64))))
+        )
+        .drop("_extra")
+    )
+    outsiders = (
+        rows.filter(pl.col("_role").is_null())
+        .group_by("org_id", "email_norm", "family_id", maintain_order=True)
+        .agg(
+            pl.col("guardian_id").alias("guardians"),
+            pl.col("login_guardian").first(),
+            pl.col("email").first().alias("raw_email"),
+            pl.col("_removed").all(),
+        )
+        .join(stats.drop("org_id"), on="family_id", how="inner")
+        .join(
+            families.select(
+                "org_id", pl.col("email").alias("email_norm"), "action", "survivor"
+            ).unique(["org_id", "email_norm"]),
+            on=["org_id", "email_norm"],
+        )
+        .with_columns(
+            pl.col("email_norm").alias("email"),
+            (pl.sum_horizontal("enrollments", "payments", "policies", "activity") > 0).alias(
+                "has_history"
+            ),
+            valid_expr(pl.col("email_norm")).alias("email_valid"),
+            pl.when(pl.col("_removed"))
+            .then(pl.lit(REMOVE))
+            .otherwise(pl.lit(REVIEW))
+            .alias("role"),
+            pl.lit("").alias("reason"),
+        )
+    )
+    return pl.concat(
+        [members, outsiders.select(members.columns).sort("org_id", "email", "family_id")]
+    )
+
+
+def _groups_with_extra(groups: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Each group's count of families, `remove_logins` and reason, with the extra holders."""
+    removed = pl.col("_removed")
+    kept = ~removed & (pl.col("_role").fill_null("") != "delete")
+    per_group = (
+        rows.group_by("org_id", "email_norm")
+        .agg(
+            pl.col("family_id").filter(pl.col("_role").is_null()).n_unique().alias("_more"),
+            pl.col("guardian_id").filter(removed).alias("_remove"),
+            pl.col("_label").filter(removed).str.join(", ").alias("_removed_text"),
+            pl.col("_label").filter(kept & pl.col("_same_person")).str.join(", ").alias("_twins"),
+            pl.col("_label").filter(kept & ~pl.col("_same_person")).str.join(", ").alias("_held"),
+        )
+        .rename({"email_norm": "email"})
+    )
+    tail = pl.concat_str(
+        [
+            pl.when(pl.col("_removed_text") != "").then(
+                pl.format(
+                    " Also remove the login of {}, who stays in the family.",
+                    pl.col("_removed_text"),
+                )
+            ),
+            pl.when(pl.col("_twins") != "").then(
+                pl.format(
+                    " {} may be the survivor's primary guardian: decide whether that family "
+                    "keeps the login.",
+                    pl.col("_twins"),
+                )
+            ),
+            pl.when(pl.col("_held") != "").then(
+                pl.format(" The address is also the login of {}.", pl.col("_held"))
+            ),
+        ],
+        ignore_nulls=True,
+    )
+    return (
+        groups.join(per_group, on=["org_id", "email"], how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("families") + pl.col("_more").fill_null(0)).cast(groups["families"].dtype),
+            pl.concat_list(
+                "remove_logins", pl.col("_remove").fill_null(pl.lit([], pl.List(pl.Int64)))
+            ),
+            pl.when(pl.col("_more").is_not_null())
+            .then(pl.concat_str([pl.col("reason"), tail]))
+            .otherwise(pl.col("reason")),
+        )
+        .select(groups.columns)
+    )

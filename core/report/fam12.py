@@ -13,7 +13,7 @@ import polars as pl
 
 from famtriage.core.emails import lookalike_expr, valid_expr
 from famtriage.core.errors import InputError
-from famtriage.core.report.conflicts import login_conflicts
+from famtriage.core.report.conflicts import login_conflicts, with_other_holders
 from famtriage.core.report.scopes import SCOPES
 
 TITLE = "Family With Same Primary Emails for Login (FAM-12)"
@@ -164,6 +164,7 @@ def grouped(
     families, groups = _roles(ranked, groups), groups.select(GROUP_COLUMNS)
     if scope == "primary":
         return families, groups
+    families, groups = with_other_holders(candidates, stats, families, groups)
     more_families, more_groups = login_conflicts(
         candidates, stats, groups.select("org_id", "email")
     )

@@ -1,4 +1,5 @@
-"""Browsing a FAM-12 report: filter, sort and open groups, all in polars.
+"""Browsing a report (FAM-12, or the readiness list): filter, sort and open groups, all
+in polars.
 
 Kept out of the UI so the rules (what a filter matches, how ties sort) are the same
 for every screen and tested without a terminal. Each call is vectorized, so it stays
@@ -11,7 +12,12 @@ import polars as pl
 
 from famtriage.core.report.fam12 import Report
 
+KIND_LABELS = {"fam12": "FAM-12", "login": "login conflict"}
+"""How a group's kind is named on screen: primary guardians sharing a login (FAM-12),
+or any other login conflict."""
+
 SORT_KEYS: dict[str, str] = {
+    "kind": "kind (FAM-12 first)",
     "email": "email",
     "families": "families",
     "action": "recommendation",
@@ -21,7 +27,8 @@ SORT_KEYS: dict[str, str] = {
 
 
 def filter_groups(groups: pl.DataFrame, text: str) -> pl.DataFrame:
-    """Groups whose email, recommendation or reason contains `text` (any case).
+    """Groups whose email, kind ("FAM-12", "login conflict"), recommendation or reason
+    contains `text` (any case).
 
     The reason names every family id ("#1042"), so typing an id finds its group.
     """
@@ -29,17 +36,31 @@ def filter_groups(groups: pl.DataFrame, text: str) -> pl.DataFrame:
     if not needle:
         return groups
     hay = pl.concat_str(
-        [pl.col("email"), pl.col("action"), pl.col("reason")], separator="\n"
+        [pl.col("email"), kind_label(pl.col("kind")), pl.col("action"), pl.col("reason")],
+        separator="\n",
     ).str.to_lowercase()
     return groups.filter(hay.str.contains(needle, literal=True))
 
 
 def sort_groups(groups: pl.DataFrame, key: str = "email", descending: bool = False) -> pl.DataFrame:
-    """Sort by one of SORT_KEYS; ties keep organization, then email order (stable)."""
+    """Sort by one of SORT_KEYS; ties keep organization, then email order (stable). By
+    kind is the readiness list's own order: FAM-12 groups first, then the others."""
     if key not in SORT_KEYS:
         raise ValueError(f"cannot sort groups by {key!r}")
-    keys = list(dict.fromkeys([key, "org_id", "email"]))
-    return groups.sort(keys, descending=[descending] + [False] * (len(keys) - 1))
+    first = pl.col("kind") != "fam12" if key == "kind" else pl.col(key)
+    rest = [pl.col(k) for k in ("org_id", "email") if k != key]
+    return groups.sort([first, *rest], descending=[descending] + [False] * len(rest))
+
+
+def kind_heading(kind: str) -> str:
+    """A group's kind at the start of a line: "FAM-12", "Login conflict"."""
+    label = KIND_LABELS.get(kind, kind)
+    return label[:1].upper() + label[1:]
+
+
+def kind_label(kind: pl.Expr) -> pl.Expr:
+    """A group's kind as the screens name it (`KIND_LABELS`)."""
+    return kind.replace_strict(KIND_LABELS, default=kind, return_dtype=pl.String)
 
 
 def group_families(report: Report, org_id: int, email: str) -> pl.DataFrame:

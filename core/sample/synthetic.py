@@ -3,7 +3,8 @@
 Synthetic sets are generated column-wise with numpy and polars (no Python loop per
 row), so a million families take seconds, with realistic duplicate rates: most
 families unique, a few percent sharing a primary email with 1–4 others in their
-organization (with case and white-space variants), some without any history.
+organization (with case and white-space variants), some without any history, and
+every other kind of login conflict (`synthetic_conflicts`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 from famtriage.core.access.context import Context
 from famtriage.core.errors import InputError
 from famtriage.core.files import private_target
+from famtriage.core.sample.synthetic_conflicts import with_conflicts
 from famtriage.core.source.importer import ImportSummary, import_tables
 from famtriage.core.source.reader import in_memory, read_export, type_tables
 from famtriage.core.store import config
@@ -162,6 +164,8 @@ def synthetic(
     ).str.replace_all(r"[^a-z0-9.@]", "x")
     primary_first, email = _duplicate_some(rng, families, primary_first, email, dup_rate)
     guardians = _guardians(rng, fid, primary_first, last, email, first_id)
+    more = np.random.default_rng([seed, 2])  # its own stream: the rest stays as it was
+    guardians = with_conflicts(more, families, guardians, dup_rate / 4, FIRST)
     history = rng.random(n) > 0.15  # 15% of families never did anything
     return {
         "orgs": pl.DataFrame(

@@ -27,11 +27,12 @@ ORG_COLUMNS = [
     Column("org", "Org", right=True),
     Column("name", "Organization", flex=True),
     Column("families", "Families", right=True),
-    Column("left", "Groups left", right=True),
+    Column("left", "Left", right=True),
     Column("merge", "Merge", right=True),
     Column("delete", "Delete", right=True),
     Column("review", "Review", right=True),
-    Column("ready", "Login-ready", max_width=14),
+    Column("logins", "Logins", right=True),
+    Column("ready", "Login-ready", max_width=13),
 ]
 
 
@@ -45,7 +46,7 @@ class DashboardScreen(AppScreen):
             "app.open('report')",
             "Report",
             id="dashboard.report",
-            tooltip="Open the FAM-12 report: families sharing a primary login email.",
+            tooltip="Open the readiness list: FAM-12 groups first, then other login conflicts.",
         ),
         Binding(
             "slash",
@@ -60,7 +61,7 @@ class DashboardScreen(AppScreen):
             "app.open('queue')",
             "Work queue",
             id="dashboard.queue",
-            tooltip="Resolve FAM-12 groups one at a time, starting with the first left.",
+            tooltip="Resolve what blocks login-readiness one group at a time, FAM-12 first.",
         ),
         Binding(
             "t",
@@ -149,7 +150,8 @@ class DashboardScreen(AppScreen):
         ready = sum(o.ready for o in message.orgs)
         self.query_one("#orgs-note", Static).update(
             f"{ready:,} of {counted(len(message.orgs), 'organization')} login-ready. "
-            "Login-ready: no login email (on any guardian) is shared by two guardians."
+            "Left: groups the queue (w) still has to resolve; Merge, Delete, Review: FAM-12 "
+            "ones; Logins: other login conflicts."
         )
         table.focus()
 
@@ -160,11 +162,12 @@ def _org_rows(orgs: list[OrgReadiness]) -> pl.DataFrame:
             "org": [str(o.org_id) for o in orgs],
             "name": [o.name for o in orgs],
             "families": [f"{o.families:,}" for o in orgs],
-            "left": [f"{o.groups_left:,}" for o in orgs],
-            "merge": [str(o.by_action.get("merge", 0)) for o in orgs],
-            "delete": [str(o.by_action.get("delete", 0)) for o in orgs],
-            "review": [str(o.by_action.get("review", 0)) for o in orgs],
-            "ready": ["yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs],
+            "left": [f"{o.login_conflicts:,}" for o in orgs],
+            "merge": [f"{o.by_action.get('merge', 0):,}" for o in orgs],
+            "delete": [f"{o.by_action.get('delete', 0):,}" for o in orgs],
+            "review": [f"{o.by_action.get('review', 0):,}" for o in orgs],
+            "logins": [f"{o.login_conflicts - o.groups_left:,}" for o in orgs],
+            "ready": ["yes" if o.ready else f"no ({o.login_conflicts:,} left)" for o in orgs],
         },
         schema=dict.fromkeys([c.key for c in ORG_COLUMNS], pl.String),
     )

@@ -1,4 +1,5 @@
-"""One FAM-12 group: its recommendation, why, and the families it holds."""
+"""One group of a report (FAM-12, or another login conflict): its recommendation, why,
+and the families holding the login."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from famtriage.core.formatting import history_expr
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import group_families, group_row
+from famtriage.core.report.view import group_families, group_row, kind_heading
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
@@ -18,7 +19,7 @@ FAMILY_COLUMNS = [
     Column("role", "Role", max_width=8),
     Column("_id", "Family", right=True),
     Column("family_name", "Name", max_width=20),
-    Column("primary_guardian", "Guardian", max_width=18),
+    Column("login_guardian", "Login holder", max_width=18),
     Column("_created", "Created", max_width=10),
     Column("_history", "History", flex=True),
 ]
@@ -38,7 +39,7 @@ class GroupScreen(AppScreen):
     def compose(self) -> ComposeResult:
         group = group_row(self.report, self.org_id, self.email) or {}
         org = self.ctx.org_names().get(self.org_id, f"Organization {self.org_id}")
-        action = str(group.get("action", "")).upper()
+        action = str(group.get("action", "")).replace("_", " ").upper()
         invalid = "" if group.get("email_valid", True) else " · not a valid address"
         yield Header()
         yield Static(
@@ -53,7 +54,8 @@ class GroupScreen(AppScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "FAM-12 group"
+        row = group_row(self.report, self.org_id, self.email) or {}
+        self.sub_title = kind_heading(row.get("kind", "fam12"))
         table = self.query_one("#families", FrameTable)
         table.show(_family_rows(group_families(self.report, self.org_id, self.email)))
         table.focus()
@@ -71,5 +73,5 @@ def _family_rows(families: pl.DataFrame) -> pl.DataFrame:
         pl.col("created_at").dt.strftime("%Y-%m-%d").fill_null("").alias("_created"),
         history.alias("_history"),
         pl.col("family_name").fill_null(""),
-        pl.col("primary_guardian").fill_null(""),
+        pl.col("login_guardian").fill_null(""),
     )

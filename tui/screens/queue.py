@@ -1,4 +1,6 @@
-"""The guided resolution queue: one FAM-12 group at a time, resolved in two keys.
+"""The guided resolution queue: one group of the readiness list at a time (FAM-12 groups
+first, then the other login conflicts), resolved in two keys, until every organization
+is login-ready.
 
 Every rule (order, position, filters, what `A` means, what a confirmation says) comes
 from `core.queue` and `core.queue_steps`; the actions run in a thread worker and
@@ -26,6 +28,7 @@ from textual.reactive import reactive
 from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
+from famtriage.core.actions.audit import ActionResult
 from famtriage.core.actions.queue import (
     FILTERS,
     GroupKey,
@@ -36,6 +39,7 @@ from famtriage.core.actions.queue import (
     load_view,
     move,
 )
+from famtriage.core.actions.queue_progress import FILTER_NAMES
 from famtriage.core.actions.queue_steps import (
     NeedsReview,
     Step,
@@ -43,14 +47,24 @@ from famtriage.core.actions.queue_steps import (
     change_email_steps,
     delete_steps,
     describe,
+    describe_undo,
     email_problem,
     execute,
+    key_refusal,
+    login_holder,
     merge_steps,
     recommended_steps,
+    remove_login_steps,
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
-from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared, StepsRefused
+from famtriage.tui.messages import (
+    QueueLoaded,
+    StepsFinished,
+    StepsPrepared,
+    StepsRefused,
+    UndoPrepared,
+)
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
 from famtriage.tui.screens.base import AppScreen
@@ -60,7 +74,8 @@ from famtriage.tui.widgets.queue_panel import QueuePanel
 
 
 class QueueScreen(AppScreen):
-    """Resolve FAM-12 groups one after another: review, decide, confirm, next."""
+    """Resolve the readiness list's groups one after another: review, decide, confirm,
+    next, until every organization is login-ready."""
 
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = QUEUE_BINDINGS
@@ -80,7 +95,7 @@ class QueueScreen(AppScreen):
         self.select_ahead = 0
         self.selected = 0
         self.initial: int | None = None
-        self.history: list[tuple[GroupKey, tuple[int, ...]]] = []
+        self.history: list[tuple[GroupKey, tuple[ActionResult, ...]]] = []
         self.drafts: dict[int, str] = {}
         self.takes = Takes()
         self.note, self.note_error = "", False
@@ -121,15 +136,24 @@ class QueueScreen(AppScreen):
             return True
         bindings = self._bindings.key_to_bindings.get(event.key, [])
         action = bindings[0].action.split("(")[0] if bindings else None
-        why = refusal(self.phase, action, event.key)
+        why = refusal(self.phase, action, event.key) or self._refused(action)
         if why is None:
             self.panel.notice.clear()
             return True
         self.panel.notice.dropped(event, why)
         return False
 
+    def _refused(self, action: str | None) -> str | None:
+        """Why a key acting on the selected family cannot apply to it (core's rule)."""
+        group = self._shown_group()
+        if group is None or action is None or self.phase != "idle":
+            return None
+        return key_refusal(group, action, group.family_ids[self.selected])
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.busy:
+        if action == "show_all":  # only where the empty queue offers it
+            return self.view is not None and self.view.group is None
+        if self.busy or self._refused(action):
             return None  # shown disabled in the footer
         return super().check_action(action, parameters)
 
@@ -183,6 +207,7 @@ class QueueScreen(AppScreen):
             self.takes = Takes()
         self.select_ahead = 0
         await self.panel.show(view, self.selected, note, error)
+        self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected failure: AppScreen's handler (Textual calls it too) shows the
@@ -207,6 +232,7 @@ class QueueScreen(AppScreen):
         if group is not None:
             self.selected = min(max(self.selected + delta, 0), group.families.height - 1)
             self.panel.columns.select(self.selected)
+            self.refresh_bindings()  # m, d, r may apply to one family and not another
 
     def action_go(self, delta: int) -> None:
         if self.place is not None and self.place.index is not None:
@@ -221,7 +247,13 @@ class QueueScreen(AppScreen):
         if self.place is not None and self.view is not None and self.view.report is not None:
             only = FILTERS[(FILTERS.index(self.place.only) + 1) % len(FILTERS)]
             place = self.place.filtered(self.view.report.groups, only)
-            self._go_to(place, f"Showing {only} groups.")
+            self._go_to(place, f"Showing {FILTER_NAMES[only]} groups.")
+
+    def action_show_all(self) -> None:
+        """The empty queue's key: every group left, read from the store again."""
+        if self.place is not None and self.view is not None and self.view.report is not None:
+            place = self.place.filtered(self.view.report.groups, "all")
+            self._go_to(place, "Showing every group left.", reload=True)
 
     def action_jump(self) -> None:
         if self.place is None:
@@ -274,14 +306,20 @@ class QueueScreen(AppScreen):
         group = self._shown_group()
         if group is not None:
             family = group.family_ids[self.selected]
-            self._prepare(f"Delete family #{family}?", delete_steps(family))
+            self._prepare(f"Delete family #{family}?", delete_steps(group, family))
+
+    def action_remove_login(self) -> None:
+        group = self._shown_group()
+        if group is not None:
+            family = group.family_ids[self.selected]
+            self._prepare("Remove this login?", remove_login_steps(group, family))
 
     def action_change_email(self) -> None:
         group = self._shown_group()
         if group is None:
             return
         family = group.family_ids[self.selected]
-        guardian = group.primaries.get(family)
+        guardian = login_holder(group, family)
         check = partial(email_problem, self.ctx, group.org_id, guardian)
 
         def chosen(text: str | None) -> None:
@@ -294,7 +332,7 @@ class QueueScreen(AppScreen):
                     return
                 self._prepare("Change this login email?", steps)
 
-        title = f"New login email for the primary guardian of family #{family}"
+        title = f"New login email for guardian #{guardian} of family #{family}"
         hint = "Enter checks and continues · escape cancels"
         self.app.push_screen(PromptModal(title, hint, check, self.drafts.get(family, "")), chosen)
 
@@ -348,14 +386,38 @@ class QueueScreen(AppScreen):
         self.post_message(StepsFinished(results, error, False, view))
 
     def action_undo(self) -> None:
+        """`u`: asks first, naming what the undo restores (checked by core first)."""
         if not self.history:
             self._say("Nothing to undo in this queue session.")
             return
-        if self.place is not None:
-            self.phase = "running"
-            self.panel.notice.busy("Undoing the last action: working…")
-            back, audit_ids = self.history[-1]
-            self._undo(audit_ids, back, self.place, self.initial)
+        self.phase = "preparing"
+        self.panel.notice.busy("Checking what the undo restores…")
+        self._say("")
+        self._undo_preview(self.history[-1][1])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
+    def _undo_preview(self, done: tuple[ActionResult, ...]) -> None:
+        try:
+            text = describe_undo(self.ctx, done)
+        except FamtriageError as exc:
+            self.post_message(StepsRefused(exc))
+            return
+        self.post_message(UndoPrepared(text))
+
+    def on_undo_prepared(self, message: UndoPrepared) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes and self.place is not None:
+                self.phase = "running"
+                self.panel.notice.busy("Undoing the last action: working…")
+                back, done = self.history[-1]
+                audit_ids = tuple(r.audit_id for r in done)
+                self._undo(audit_ids, back, self.place, self.initial)
+            else:
+                self.phase = "idle"
+                self._say("Cancelled: nothing was undone.")
+
+        self.phase = "confirming"
+        self.app.push_screen(QueueConfirmModal("Undo the last action?", message.text, answered))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
     def _undo(
@@ -379,7 +441,7 @@ class QueueScreen(AppScreen):
         else:
             self.drafts.clear()
             if key is not None:
-                self.history.append((key, tuple(r.audit_id for r in message.results)))
+                self.history.append((key, message.results))
             note = "Done: " + "; ".join(r.summary for r in message.results) + " (u undoes)"
         if message.results:
             self.famtriage.wrote()

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 BUSY = frozenset({"preparing", "confirming", "running"})
 """Phases in which an action is on its way: no key applies, the footer shows them off."""
 ON_THE_GROUP = frozenset(
-    {"apply", "merge", "delete", "change_email", "take", "open_family", "undo"}
+    {"apply", "merge", "delete", "remove_login", "change_email", "take", "open_family", "undo"}
 )
 """Actions on the group shown: refused while another group is being opened."""
 WHY = {
@@ -46,11 +46,19 @@ QUEUE_BINDINGS: list[BindingType] = [
     _key("A", "apply", "Apply", "Apply the recommendation (one confirmation).", key_display="A"),
     _key("m", "merge", "Merge", "Merge every other family into the selected one."),
     _key("d", "delete", "Delete", "Delete the selected family (only one without history)."),
-    _key("e", "change_email", "Email", "Change the selected family's primary login email."),
+    _key(
+        "r",
+        "remove_login",
+        "Remove login",
+        "Remove the login of the selected family's secondary guardian holding this email "
+        "(they stay in the family).",
+    ),
+    _key("e", "change_email", "Email", "Change the login email the selected family holds here."),
     _key("s", "skip", "Skip", "Leave this group for later; it moves to the end."),
     _key("n,j", "go(1)", "Next", "Next group (without acting).", key_display="n"),
     _key("p,k", "go(-1)", "Prev", "Previous group.", show=False),
-    _key("u", "undo", "Undo", "Undo the last action taken in the queue."),
+    _key("u", "undo", "Undo", "Undo the last action taken in the queue (asks first)."),
+    _key("a", "show_all", "Show all", "The queue is empty here: show every group left."),
     _key(
         "N",
         "take('name')",
@@ -86,7 +94,7 @@ QUEUE_BINDINGS: list[BindingType] = [
         "f",
         "filter",
         "Filter",
-        "Show only merge, only delete, only review groups, or all.",
+        "Show only merge, delete, review or remove-login groups, or all.",
         show=False,
     ),
     _key("slash", "jump", "Jump", "Jump to a group by its email.", key_display="/", show=False),

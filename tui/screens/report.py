@@ -1,4 +1,5 @@
-"""The FAM-12 report: every group of families sharing a primary login email.
+"""The readiness list: every group of families sharing a login email, FAM-12 groups
+(shared primary logins) first, then the other login conflicts, each labelled.
 
 The report runs as a background task (core.tasks) watched by a thread worker, so the
 UI keeps responding and the task outlives this screen (it is listed under Tasks). The
@@ -18,11 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from famtriage.core.actions.queue import SCOPE
 from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.report.view import SORT_KEYS, filter_groups, kind_label, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
@@ -41,15 +43,16 @@ from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
     Column("_org", "Org", right=True),
-    Column("email", "Email", max_width=34),
+    Column("_kind", "Kind", max_width=14),
+    Column("email", "Email", max_width=30),
     Column("_families", "Fams", right=True),
-    Column("action", "Do", max_width=7),
+    Column("_do", "Do", max_width=12),
     Column("reason", "Why", flex=True),
 ]
 
 
 class ReportScreen(AppScreen):
-    """Groups with their recommendation; filter, sort, open one."""
+    """The readiness list's groups with their recommendation; filter, sort, open one."""
 
     CSS_PATH = "report.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,7 +69,7 @@ class ReportScreen(AppScreen):
             "sort_next",
             "Sort",
             id="report.sort",
-            tooltip="Sort by the next column: email, families, recommendation, org.",
+            tooltip="Sort by the next column: kind, email, families, recommendation, org.",
         ),
         Binding(
             "S", "sort_reverse", "Reverse", id="report.reverse", tooltip="Reverse the sort order."
@@ -95,21 +98,21 @@ class ReportScreen(AppScreen):
         self.report: Report | None = None
         self.meta = ExportMeta()
         self._rows = pl.DataFrame()
-        self._sort_key = "email"
+        self._sort_key = "kind"
         self._descending = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Computing the FAM-12 report…", id="report-status", markup=False)
+        yield Static("Computing the readiness list…", id="report-status", markup=False)
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="report-progress")
         yield TextBox(
-            placeholder="Filter: part of an email, merge/delete/review, or #family id", id="filter"
+            placeholder="Filter: part of an email, a kind, an action, or #family id", id="filter"
         )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "FAM-12 report"
+        self.sub_title = "Readiness list: FAM-12 first, then other login conflicts"
         self.query_one("#groups", FrameTable).focus()
         if self.opened is not None:
             self.post_message(ReportReady(*self.opened))
@@ -125,7 +128,9 @@ class ReportScreen(AppScreen):
         """
         worker = get_current_worker()
         handle = start_report_task(
-            self.ctx, on_progress=lambda done, total: self.post_message(ReportProgress(done, total))
+            self.ctx,
+            SCOPE,
+            on_progress=lambda done, total: self.post_message(ReportProgress(done, total)),
         )
         self.post_message(TaskStarted(handle))
         record = handle.wait(0.1)
@@ -151,7 +156,7 @@ class ReportScreen(AppScreen):
     def on_task_started(self, message: TaskStarted) -> None:
         self.famtriage.running[message.handle.task_id] = message.handle
         self.query_one("#report-status", Static).update(
-            f"Computing the FAM-12 report (task #{message.handle.task_id})…"
+            f"Computing the readiness list (task #{message.handle.task_id})…"
         )
 
     def on_report_progress(self, message: ReportProgress) -> None:
@@ -173,6 +178,8 @@ class ReportScreen(AppScreen):
         self._rows = message.report.groups.with_columns(
             pl.col("org_id").cast(pl.String).alias("_org"),
             pl.col("families").cast(pl.String).alias("_families"),
+            kind_label(pl.col("kind")).alias("_kind"),
+            pl.col("action").str.replace("_", " ").alias("_do"),
         )
         table = self.query_one("#groups", FrameTable)
         table.empty_text = "No group matches the filter."

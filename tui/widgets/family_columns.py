@@ -44,6 +44,8 @@ ROLE_LABELS = {
     "merge": "merge into KEEP",
     "delete": "delete",
     "review": "review: decide",
+    "keep": "KEEPS the login",
+    "remove_login": "remove its login",
 }
 
 

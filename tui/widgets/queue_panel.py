@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from famtriage.core.actions.queue import QueueView
+from famtriage.core.actions.queue_progress import FILTER_NAMES, remaining
+from famtriage.core.report.view import kind_heading
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.widgets.family_columns import FamilyColumns
 from famtriage.tui.widgets.key_notice import KeyNotice
@@ -22,7 +24,7 @@ def heading(view: QueueView) -> Text:
     """ "Group 3 of 37,895 · Organization · email", with what the engineer should know."""
     title = view.position.capitalize()
     if view.only != "all":
-        title += f" (only {view.only})"
+        title += f" (only {FILTER_NAMES[view.only]})"
     group = view.group
     if group is not None:
         org, email = (display(v, HEADING_LIMIT) for v in (group.org_name, group.email))
@@ -32,9 +34,6 @@ def heading(view: QueueView) -> Text:
         if view.is_skipped:
             title += " · skipped earlier"
     return Text(title, style="bold")
-
-
-NOTHING_LEFT = "Nothing left to resolve here. Press f to change the filter, or escape."
 
 
 class QueuePanel(Vertical):
@@ -67,10 +66,14 @@ class QueuePanel(Vertical):
             self.columns.display = group is not None
             reason = self.query_one("#queue-reason", Static)
             if group is None:
-                reason.update(NOTHING_LEFT)
+                groups = view.report.groups if view.report is not None else None
+                reason.update(remaining(view.progress, view.only, groups).text)
             else:
+                action = group.action.replace("_", " ").upper()
                 reason.update(
-                    Text.assemble((f"{group.action.upper()}: ", "bold"), display(group.reason))
+                    Text.assemble(
+                        (f"{kind_heading(group.kind)} · {action}: ", "bold"), display(group.reason)
+                    )
                 )
                 await self.columns.show(group, selected)
             self.say(note, error)
