@@ -339,8 +339,11 @@ def _groups_with_extra(groups: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame
         [
             pl.when(pl.col("_removed_text") != "").then(
                 pl.format(
-                    " Also remove the login of {}, who stays in the family.",
+                    " Also remove the login of {}: {}.",
                     pl.col("_removed_text"),
+                    pl.when(pl.col("_remove").list.len() == 1)
+                    .then(pl.lit("the guardian stays in the family"))
+                    .otherwise(pl.lit("the guardians stay in their families")),
                 )
             ),
             pl.when(pl.col("_twins") != "").then(

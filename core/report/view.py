@@ -17,7 +17,7 @@ KIND_LABELS = {"fam12": "FAM-12", "login": "login conflict"}
 or any other login conflict."""
 
 SORT_KEYS: dict[str, str] = {
-    "kind": "kind (FAM-12 first)",
+    "kind": "kind",
     "email": "email",
     "families": "families",
     "action": "recommendation",
@@ -36,7 +36,7 @@ def filter_groups(groups: pl.DataFrame, text: str) -> pl.DataFrame:
     if not needle:
         return groups
     hay = pl.concat_str(
-        [pl.col("email"), kind_label(pl.col("kind")), pl.col("action"), pl.col("reason")],
+        [pl.col("email"), _kind_label(pl.col("kind")), pl.col("action"), pl.col("reason")],
         separator="\n",
     ).str.to_lowercase()
     return groups.filter(hay.str.contains(needle, literal=True))
@@ -58,7 +58,7 @@ def kind_heading(kind: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def kind_label(kind: pl.Expr) -> pl.Expr:
+def _kind_label(kind: pl.Expr) -> pl.Expr:
     """A group's kind as the screens name it (`KIND_LABELS`)."""
     return kind.replace_strict(KIND_LABELS, default=kind, return_dtype=pl.String)
 

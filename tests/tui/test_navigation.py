@@ -39,7 +39,7 @@ async def test_dashboard_shows_orgs_and_actor(app: FamtriageApp) -> None:
         assert isinstance(app.screen, DashboardScreen)
         orgs = table(app, "#orgs")
         assert orgs.row_count == 2
-        assert orgs.frame["left"].to_list() == ["6", "4"]
+        assert orgs.frame["left"].to_list() == ["7", "4"]
         actor = app.screen.query_one("#actor").render().plain
         assert "admin@famtriage.test" in actor and "Admin" in actor
 
@@ -48,7 +48,7 @@ async def test_report_group_family_and_back(app: FamtriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await press_settled(pilot, "r")
         assert isinstance(app.screen, ReportScreen)
-        assert table(app, "#groups").row_count == 10
+        assert table(app, "#groups").row_count == 11
         await pilot.press("slash", *"jane", "enter")
         await settle(pilot)
         groups = table(app, "#groups")
@@ -81,10 +81,11 @@ async def test_report_moves_and_sorts(app: FamtriageApp) -> None:
         await pilot.press("k")
         assert groups.cursor_row == 2
         await pilot.press("G")
-        assert groups.cursor_row == 9
+        assert groups.cursor_row == 10
         await pilot.press("g")
         assert groups.cursor_row == 0
-        await pilot.press("s")  # by families, fewest first
+        assert groups.frame["kind"].to_list()[-1] == "login"  # FAM-12 first, then the others
+        await pilot.press("s", "s")  # by email, then by families, fewest first
         assert groups.frame["families"][0] == 2
         await pilot.press("S")
         assert groups.frame["families"].to_list()[:2] == [4, 3]
@@ -127,7 +128,7 @@ async def test_palette_opens_screens_and_runs_actions(app: FamtriageApp) -> None
         await settle(pilot)
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"FAM-12 report")
+        await pilot.press(*"Readiness list")
         await pilot.pause(0.2)  # the palette searches asynchronously
         await pilot.press("enter")
         await settle(pilot)
@@ -272,7 +273,7 @@ async def test_tasks_list_and_reopen_a_result(app: FamtriageApp) -> None:
         await press_settled(pilot, "enter")
         assert isinstance(app.screen, ReportScreen)
         assert app.screen.opened is not None
-        assert table(app, "#groups").row_count == 10
+        assert table(app, "#groups").row_count == 11
 
 
 async def test_cancel_a_running_task(app: FamtriageApp, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -58,10 +58,10 @@ async def test_navigation_typed_ahead_applies_in_order(app: FamtriageApp) -> Non
     async with app.run_test(size=(100, 30)) as pilot:
         await press_settled(pilot, "w", "n", "n")
         screen = _queue(app)
-        assert screen.view is not None and screen.view.index == 2  # group 3 of 10
+        assert screen.view is not None and screen.view.index == 2  # group 3 of 11
         burst(pilot, *["n"] * 41)
         await settle(pilot)
-        assert screen.view.index == (2 + 41) % 10  # group 4, not where a lost key leaves it
+        assert screen.view.index == (2 + 41) % 11  # group 10, not where a lost key leaves it
 
         start = screen.view.place
         keys = ["n", "j", "p", "s", "right", "n", "k", "right", "left", "right"]

@@ -36,7 +36,7 @@ async def test_resolve_the_sample_through_the_queue(app: FamtriageApp, ctx: Cont
     async with app.run_test(size=(100, 30)) as pilot:
         await press_settled(pilot, "w")
         assert _key(app) == (1, "bob at stone.com")
-        assert "group 1 of 10" in str(app.screen.query_one("#queue-position").render()).lower()
+        assert "group 1 of 11" in str(app.screen.query_one("#queue-position").render()).lower()
         await press_settled(pilot, "A")
         assert isinstance(app.screen, ConfirmModal)
         await press_settled(pilot, "y")
@@ -69,7 +69,13 @@ async def test_resolve_the_sample_through_the_queue(app: FamtriageApp, ctx: Cont
         assert "human decision" in _message(app)
         assert _key(app) == (2, "zoë@xn--exmple-cua.com")
         await press_settled(pilot, "A", "y")
-        await press_settled(pilot, "u")
+        assert _key(app) == (1, "maria.garcia@example.com")  # then the other login conflicts
+        await press_settled(pilot, "u")  # asks first, naming what it undoes
+        assert isinstance(app.screen, ConfirmModal)
+        assert "(merge): Merged 1 family (#2002) into #2001" in str(
+            app.screen.query_one("#confirm-detail").render()
+        )
+        await press_settled(pilot, "y")
         assert _key(app) == (2, "zoë@xn--exmple-cua.com")
         assert "Undone" in _message(app)
         await press_settled(pilot, "A", "y")
@@ -86,7 +92,16 @@ async def test_filters_and_jump(app: FamtriageApp) -> None:
         assert _key(app) == (1, "grandma.rose@miller.net")  # only merge groups
         await press_settled(pilot, "f", "f")
         assert _key(app) == (1, "smithfamily@home.org")  # only review groups
-        await press_settled(pilot, "f", "slash", *"OYVIND@", "enter")
+        await press_settled(pilot, "n", "n")
+        assert _key(app) == (1, "maria.garcia@example.com")  # a login conflict's review
+        await press_settled(pilot, "f")  # only remove-login groups: the sample has none
+        assert _key(app) is None
+        reason = str(app.screen.query_one("#queue-reason").render())
+        assert "No remove-login group is left; 11 groups left in all" in reason
+        assert "Press a to show them all." in reason
+        await press_settled(pilot, "a")
+        assert _key(app) == (1, "bob at stone.com")
+        await press_settled(pilot, "slash", *"OYVIND@", "enter")
         assert _key(app) == (2, "oyvind@example.no")
         await press_settled(pilot, "p")
         assert _key(app) == (2, "li.wei@example.cn")
@@ -132,14 +147,15 @@ async def test_help_lists_every_queue_key(app: FamtriageApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await press_settled(pilot, "w")
         names = set(binding_rows(app.screen)["name"])
-        assert {"Apply", "Merge", "Delete", "Email", "Skip", "Next", "Prev", "Undo"} <= names
+        assert {"Apply", "Merge", "Delete", "Remove login", "Email", "Skip", "Next"} <= names
+        assert {"Prev", "Undo", "Show all"} <= names
         assert {"Select ←", "Select →", "Family", "Filter", "Jump"} <= names
 
 
 async def test_dashboard_counts_follow_the_queue(app: FamtriageApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await press_settled(pilot, "w", "A", "y", "escape")
-        assert app.screen.query_one("#orgs", FrameTable).frame["left"].to_list() == ["5", "4"]
+        assert app.screen.query_one("#orgs", FrameTable).frame["left"].to_list() == ["6", "4"]
 
 
 async def test_a_refused_email_change_keeps_the_typing(app: FamtriageApp, ctx: Context) -> None:

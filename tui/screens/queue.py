@@ -148,11 +148,11 @@ class QueueScreen(AppScreen):
         group = self._shown_group()
         if group is None or action is None or self.phase != "idle":
             return None
+        if action == "show_all":
+            return "a shows every group left once the queue is empty"
         return key_refusal(group, action, group.family_ids[self.selected])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "show_all":  # only where the empty queue offers it
-            return self.view is not None and self.view.group is None
         if self.busy or self._refused(action):
             return None  # shown disabled in the footer
         return super().check_action(action, parameters)

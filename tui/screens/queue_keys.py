@@ -58,7 +58,13 @@ QUEUE_BINDINGS: list[BindingType] = [
     _key("n,j", "go(1)", "Next", "Next group (without acting).", key_display="n"),
     _key("p,k", "go(-1)", "Prev", "Previous group.", show=False),
     _key("u", "undo", "Undo", "Undo the last action taken in the queue (asks first)."),
-    _key("a", "show_all", "Show all", "The queue is empty here: show every group left."),
+    _key(
+        "a",
+        "show_all",
+        "Show all",
+        "Once the queue is empty: show every group left (no filter), read again.",
+        show=False,
+    ),
     _key(
         "N",
         "take('name')",

@@ -23,8 +23,9 @@ from famtriage.core.actions.queue import SCOPE
 from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
+from famtriage.core.formatting import counted
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import SORT_KEYS, filter_groups, kind_label, sort_groups
+from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
@@ -43,7 +44,7 @@ from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
     Column("_org", "Org", right=True),
-    Column("_kind", "Kind", max_width=14),
+    Column("_kind", "Kind", max_width=6),
     Column("email", "Email", max_width=30),
     Column("_families", "Fams", right=True),
     Column("_do", "Do", max_width=12),
@@ -112,7 +113,7 @@ class ReportScreen(AppScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Readiness list: FAM-12 first, then other login conflicts"
+        self.sub_title = "Readiness list"
         self.query_one("#groups", FrameTable).focus()
         if self.opened is not None:
             self.post_message(ReportReady(*self.opened))
@@ -178,7 +179,10 @@ class ReportScreen(AppScreen):
         self._rows = message.report.groups.with_columns(
             pl.col("org_id").cast(pl.String).alias("_org"),
             pl.col("families").cast(pl.String).alias("_families"),
-            kind_label(pl.col("kind")).alias("_kind"),
+            pl.when(pl.col("kind") == "fam12")
+            .then(pl.lit("FAM-12"))
+            .otherwise(pl.lit("login"))
+            .alias("_kind"),
             pl.col("action").str.replace("_", " ").alias("_do"),
         )
         table = self.query_one("#groups", FrameTable)
@@ -194,9 +198,12 @@ class ReportScreen(AppScreen):
         table.show(rows)
         arrow = "↓" if self._descending else "↑"
         shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
+        fam12 = rows.filter(pl.col("kind") == "fam12").height
+        kinds = f"{fam12:,} FAM-12, {counted(rows.height - fam12, 'login conflict')}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         self.query_one("#report-status", Static).update(
-            f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · generated {stamp}"
+            f"{shown} groups: {kinds} · sorted by {SORT_KEYS[self._sort_key]} {arrow} · "
+            f"generated {stamp}"
         )
 
     @on(Input.Changed, "#filter")
