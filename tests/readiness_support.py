@@ -10,23 +10,33 @@ from pathlib import Path
 import polars as pl
 
 from famtriage.core.access.context import Context
-from famtriage.core.actions.queue import QueueGroup
-from famtriage.core.actions.queue_steps import key_refusal
+from famtriage.core.actions.queue import QueueGroup, QueueView, load_view
+from famtriage.core.actions.queue_steps import (
+    change_email_steps,
+    describe,
+    execute,
+    key_refusal,
+    recommended_steps,
+    remove_login_steps,
+)
+from famtriage.core.errors import FamtriageError
 from famtriage.core.report.current import report_for_context
 from famtriage.core.sample.synthetic import synthetic
 from famtriage.core.source.importer import import_tables
 from famtriage.core.source.reader import in_memory, type_tables
 from famtriage.core.store.database import Store
 
-GENERATED = [(1, 0.1), (2, 0.2)]
-"""(seed, duplicate rate) of the generated stores: 300 families in two organizations;
-the second holds a group of six families (more than one merge takes)."""
+GENERATED = [(6, 0.1), (3, 0.2)]
+"""(seed, duplicate rate) of the generated stores: 150 families in two organizations,
+every kind of conflict among them; the second holds a group of six families (more than
+one merge takes)."""
 
 
 def generated_store(path: Path, seed: int, dup_rate: float) -> Store:
-    """300 synthetic families in two organizations, every conflict kind among them."""
+    """150 synthetic families in two organizations (`GENERATED` picks seeds with every
+    conflict kind among them)."""
     store = Store.open(path)
-    tables = synthetic(300, seed, dup_rate=dup_rate, orgs=2)
+    tables = synthetic(150, seed, dup_rate=dup_rate, orgs=2)
     import_tables(store, type_tables(in_memory(tables), validate=False))
     return store
 
@@ -68,3 +78,33 @@ _FRESH = itertools.count(1)
 def new_email(group: QueueGroup, index: int) -> str:
     """A login no one holds yet."""
     return f"fresh{next(_FRESH)}.{group.family_ids[index]}@example.test"
+
+
+def work_in_core(ctx: Context, limit: int = 500) -> QueueView:
+    """Work the queue through core's API, group by group, as `decision` says (what the
+    Pilot tests do with keys); the queue as it is at the end."""
+    view = load_view(ctx)
+    initial = view.progress.total
+    for _ in range(limit):
+        group = view.group
+        if group is None:
+            return view
+        refused = False
+        while True:
+            key, index = decision(group, refused)
+            family = group.family_ids[index]
+            try:
+                if key == "A":
+                    steps = recommended_steps(group)
+                elif key == "r":
+                    steps = remove_login_steps(group, family)
+                else:
+                    steps = change_email_steps(group, family, new_email(group, index))
+                describe(ctx, group, steps)
+                execute(ctx, group, steps)
+                break
+            except FamtriageError:
+                assert not refused, f"{key} refused twice on {group.key}"
+                refused = True
+        view = load_view(ctx, initial=initial)
+    raise AssertionError(f"the queue was not empty after {limit} groups")

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from actions_support import dump
-from readiness_support import GENERATED, decision, generated_store, kinds_present, new_email
+from readiness_support import GENERATED, generated_store, kinds_present, work_in_core
 from sqlalchemy import select
 
 from famtriage.core.access.context import Context
@@ -33,7 +33,7 @@ from famtriage.core.actions.queue_steps import (
     remove_login_steps,
     undo_last,
 )
-from famtriage.core.errors import Conflict, FamtriageError
+from famtriage.core.errors import Conflict
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.documents import readiness_document
 from famtriage.core.report.readiness import readiness
@@ -121,30 +121,7 @@ def test_every_login_shared_by_two_guardians_is_listed_with_every_holder(
 
 
 def test_working_the_queue_makes_every_organization_login_ready(generated: Context) -> None:
-    view = load_view(generated)
-    initial = view.progress.total
-    for _ in range(500):
-        group = view.group
-        if group is None:
-            break
-        refused = False
-        while True:
-            key, index = decision(group, refused)
-            family = group.family_ids[index]
-            try:
-                if key == "A":
-                    steps = recommended_steps(group)
-                elif key == "r":
-                    steps = remove_login_steps(group, family)
-                else:
-                    steps = change_email_steps(group, family, new_email(group, index))
-                describe(generated, group, steps)
-                execute(generated, group, steps)
-                break
-            except FamtriageError:
-                assert not refused, f"{key} refused twice on {group.key}"
-                refused = True
-        view = load_view(generated, initial=initial)
+    view = work_in_core(generated)
     assert view.group is None
     assert all(o.ready for o in readiness(generated))
     assert remaining(view.progress, view.only, None).text == "Every organization is login-ready."

@@ -42,11 +42,11 @@ class Progress:
 
     @property
     def text(self) -> str:
-        percent = 100 * self.resolved // self.total if self.total else 100
-        return (
-            f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · "
-            f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
-        )
+        ready = f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
+        if not self.total:
+            return f"No group to resolve · {ready}"
+        percent = 100 * self.resolved // self.total
+        return f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · {ready}"
 
 
 def progress(orgs: list[OrgReadiness], initial: int | None) -> Progress:

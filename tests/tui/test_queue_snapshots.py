@@ -3,8 +3,10 @@ awaited, no animation). Update with `pytest tests/tui --snapshot-update` and rev
 
 from __future__ import annotations
 
+from readiness_support import work_in_core
 from test_snapshots import keys
 
+from famtriage.core.access.context import Context
 from famtriage.tui.app import FamtriageApp
 
 
@@ -23,3 +25,28 @@ class TestQueue:
     def test_after_a_delete_160x50(self, snap_compare, app: FamtriageApp) -> None:
         presses = ("w", "A", "y")
         assert snap_compare(app, terminal_size=(160, 50), run_before=keys(*presses))
+
+
+class TestQueueReadiness:
+    """The readiness list in the queue: a login conflict, the empty queue, undo."""
+
+    def test_login_conflict_refuses_a_merge_80x24(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("w", "slash", *"maria", "enter", "m")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
+    def test_remove_login_confirmation_80x24(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("w", "slash", *"maria", "enter", "right", "r")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
+    def test_undo_asks_first_80x24(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("w", "A", "y", "u")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
+    def test_empty_under_a_filter_80x24(self, snap_compare, app: FamtriageApp) -> None:
+        presses = ("w", "f", "f", "f", "f")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
+    def test_every_organization_ready_80x24(self, snap_compare, ctx: Context) -> None:
+        work_in_core(ctx)
+        app = FamtriageApp(ctx)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys("w"))

@@ -50,7 +50,6 @@ from famtriage.core.actions.queue_steps import (
     describe_undo,
     email_problem,
     execute,
-    key_refusal,
     login_holder,
     merge_steps,
     recommended_steps,
@@ -68,7 +67,7 @@ from famtriage.tui.messages import (
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
 from famtriage.tui.screens.base import AppScreen
-from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal
+from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal, shown_refusal
 from famtriage.tui.widgets.keys_footer import KeysFooter
 from famtriage.tui.widgets.queue_panel import QueuePanel
 
@@ -113,6 +112,8 @@ class QueueScreen(AppScreen):
         self.busy = phase in BUSY
         if not self.busy:
             self.panel.notice.busy("")
+        if phase == "idle":  # the keys that apply to the group shown (`shown_refusal`)
+            self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -144,13 +145,9 @@ class QueueScreen(AppScreen):
         return False
 
     def _refused(self, action: str | None) -> str | None:
-        """Why a key acting on the selected family cannot apply to it (core's rule)."""
-        group = self._shown_group()
-        if group is None or action is None or self.phase != "idle":
+        if self.phase != "idle":
             return None
-        if action == "show_all":
-            return "a shows every group left once the queue is empty"
-        return key_refusal(group, action, group.family_ids[self.selected])
+        return shown_refusal(self.view, self.selected, action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.busy or self._refused(action):
@@ -207,7 +204,6 @@ class QueueScreen(AppScreen):
             self.takes = Takes()
         self.select_ahead = 0
         await self.panel.show(view, self.selected, note, error)
-        self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected failure: AppScreen's handler (Textual calls it too) shows the

@@ -3,13 +3,17 @@
 Moving keys (`n`/`p`/`j`/`k`, `s`, `f`, `/`, `←`/`→`) apply the moment they are read, in
 the order typed, even while a group is still being opened; keys that act on a group
 wait until it is shown; while an action is prepared, confirmed or run, no key applies.
-`refusal` says why a key may not apply now; the screen refuses it with that reason on
-its status line, so no key is lost in silence and none acts on what is not shown.
+`refusal` says why a key may not apply now, `shown_refusal` why it cannot apply to the
+group shown (core's rules); the screen refuses it with that reason on its status line
+and shows it disabled, so no key is lost in silence and none acts on what is not shown.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
+
+from famtriage.core.actions.queue import QueueView
+from famtriage.core.actions.queue_steps import key_refusal
 
 BUSY = frozenset({"preparing", "confirming", "running"})
 """Phases in which an action is on its way: no key applies, the footer shows them off."""
@@ -36,6 +40,18 @@ def refusal(phase: str, action: str | None, key: str) -> str | None:
     if key == "y" and action is None:
         return WHY["stray"]
     return None
+
+
+def shown_refusal(view: QueueView | None, selected: int, action: str | None) -> str | None:
+    """Why a key cannot apply to what is shown (the screen idle): no group is left, or
+    core's rule for the selected family (a login conflict is never merged or deleted)."""
+    if action is None or view is None:
+        return None
+    if view.group is None:
+        return "no group is left here" if action in ON_THE_GROUP - {"undo"} else None
+    if action == "show_all":
+        return "a shows every group left once the queue is empty"
+    return key_refusal(view.group, action, view.group.family_ids[selected])
 
 
 def _key(key: str, action: str, name: str, tip: str, **extra) -> Binding:

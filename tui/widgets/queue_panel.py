@@ -23,7 +23,7 @@ from famtriage.tui.widgets.key_notice import KeyNotice
 def heading(view: QueueView) -> Text:
     """ "Group 3 of 37,895 · Organization · email", with what the engineer should know."""
     title = view.position.capitalize()
-    if view.only != "all":
+    if view.only != "all" and view.group is not None:
         title += f" (only {FILTER_NAMES[view.only]})"
     group = view.group
     if group is not None:
