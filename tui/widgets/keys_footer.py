@@ -15,10 +15,25 @@ from textual.widgets._footer import FooterKey
 
 
 class KeysFooter(Footer):
+    _recomposing = False
+
     def bindings_changed(self, screen: Screen) -> None:
+        if self._recomposing:
+            return  # the keys being composed are brought up to date once they are in
         if self.is_attached and screen is self.screen and self._in_place(screen):
             return
         super().bindings_changed(screen)
+
+    async def recompose(self) -> None:
+        """Compose the keys anew; a change of bindings while the new keys were being
+        mounted (their flags read before it) is applied to them once they are in."""
+        self._recomposing = True
+        try:
+            await super().recompose()
+        finally:
+            self._recomposing = False
+        if self.is_attached and not self._in_place(self.screen):
+            super().bindings_changed(self.screen)
 
     def _in_place(self, screen: Screen) -> bool:
         """Flip the keys' flags if the same keys are shown in the same order."""
@@ -38,5 +53,8 @@ class KeysFooter(Footer):
         if shown != expected:
             return False
         for key in keys:
-            key.disabled = not wanted[key.action]
+            off = not wanted[key.action]
+            key.disabled = off
+            key._disabled = off  # what a click reads (FooterKey's own flag)
+            key.set_class(off, "-disabled")  # how Footer draws a disabled key (dim)
         return True
