@@ -11,6 +11,9 @@ of the few after it), at `rate` of the families each:
 - a primary login changed to a look-alike of another family's (Gmail without its dots,
   or a `+tag`): shown as possibly the same person, never grouped;
 - a primary login copied to the four families after it: a group of five families.
+
+A person who signs up again (a FAM-12 copy with the same first name) also keeps their
+last name, so merging their families folds them into one guardian.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def with_conflicts(
         .otherwise(pl.col("first_name"))
         .alias("first_name"),
     )
+    changed = _one_name_per_person(
+        changed.join(families.select("family_id", "org_id"), on="family_id")
+    )
     added = pl.concat([secondary, duplicates])
     first_id = int(guardians["guardian_id"].max() or 0) + 1  # type: ignore[arg-type]
     added = added.with_columns(
@@ -65,6 +71,21 @@ def with_conflicts(
         pl.lit(False).alias("is_primary"),
     )
     return pl.concat([changed.select(guardians.columns), added.select(guardians.columns)])
+
+
+def _one_name_per_person(guardians: pl.DataFrame) -> pl.DataFrame:
+    """A person who signed up again is named as the first time: primaries of one
+    organization with one login and one first name get the last name of the first of
+    them (a merge then folds them into one guardian, as it would in a real store)."""
+    key = pl.col("email").str.strip_chars().str.to_lowercase()
+    person = [pl.col("org_id"), key, pl.col("first_name").str.to_lowercase()]
+    first_last = pl.col("last_name").sort_by("family_id").first().over(person)
+    return guardians.with_columns(
+        pl.when(pl.col("is_primary"))
+        .then(first_last)
+        .otherwise(pl.col("last_name"))
+        .alias("last_name")
+    )
 
 
 def _pairs(rng: np.random.Generator, primaries: pl.DataFrame, rate: float) -> pl.DataFrame:
