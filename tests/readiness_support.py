@@ -24,12 +24,34 @@ from famtriage.core.report.current import report_for_context
 from famtriage.core.sample.synthetic import synthetic
 from famtriage.core.source.importer import import_tables
 from famtriage.core.source.reader import in_memory, type_tables
+from famtriage.core.store import schema
 from famtriage.core.store.database import Store
 
 GENERATED = [(6, 0.1), (3, 0.2)]
 """(seed, duplicate rate) of the generated stores: 150 families in two organizations,
 every kind of conflict among them; the second holds a group of six families (more than
 one merge takes)."""
+
+
+def raw_guardian(ctx: Context, family: int, first: str, email: str, number: int = 0) -> int:
+    """A secondary guardian (id 990,000 + family + 1,000 × number) written as an import
+    would write it: invite refuses a login someone holds, an export may hold one twice."""
+    g = schema.guardians
+    with ctx.store.write() as conn:
+        new_id = 990_000 + family + 1000 * number
+        conn.execute(
+            g.insert().values(
+                guardian_id=new_id,
+                family_id=family,
+                first_name=first,
+                last_name="X",
+                email=email,
+                email_norm=email,
+                is_primary=False,
+            )
+        )
+        ctx.store.touch(conn, [family])
+    return new_id
 
 
 def generated_store(path: Path, seed: int, dup_rate: float) -> Store:

@@ -6,38 +6,17 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from readiness_support import raw_guardian
 
-from famtriage.core.access.context import Context
 from famtriage.core.actions.family_edits import invite, remove_login
 from famtriage.core.report.current import report_for_context
 from famtriage.core.report.readiness import readiness
-from famtriage.core.store import schema
 
 
 def _group(report, email: str) -> dict:
     rows = report.groups.filter(pl.col("email") == email)
     assert rows.height == 1, rows
     return rows.row(0, named=True)
-
-
-def _raw_guardian(ctx: Context, family: int, first: str, email: str) -> int:
-    """A secondary guardian written as an import would (invite refuses a taken login)."""
-    g = schema.guardians
-    with ctx.store.write() as conn:
-        new_id = 990_000 + family
-        conn.execute(
-            g.insert().values(
-                guardian_id=new_id,
-                family_id=family,
-                first_name=first,
-                last_name="X",
-                email=email,
-                email_norm=email,
-                is_primary=False,
-            )
-        )
-        ctx.store.touch(conn, [family])
-    return new_id
 
 
 def test_the_same_person_in_two_families_is_a_review(ctx) -> None:
@@ -49,7 +28,7 @@ def test_the_same_person_in_two_families_is_a_review(ctx) -> None:
 
 
 def test_a_different_persons_secondary_login_is_removed(ctx) -> None:
-    guardian = _raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
+    guardian = raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
     group = _group(report_for_context(ctx, "readiness"), "aisha.jones100001@gmail.com")
     assert (group["kind"], group["action"]) == ("login", "remove_login")
     assert group["remove_logins"] == [guardian]
@@ -60,7 +39,7 @@ def test_a_different_persons_secondary_login_is_removed(ctx) -> None:
 
 
 def test_one_login_on_two_guardians_of_one_family_is_a_conflict(ctx) -> None:
-    guardian = _raw_guardian(ctx, 100001, "Aisha", "aisha.jones100001@gmail.com")
+    guardian = raw_guardian(ctx, 100001, "Aisha", "aisha.jones100001@gmail.com")
     group = _group(report_for_context(ctx, "readiness"), "aisha.jones100001@gmail.com")
     assert (group["families"], group["action"], group["remove_logins"]) == (
         1,
@@ -71,8 +50,8 @@ def test_one_login_on_two_guardians_of_one_family_is_a_conflict(ctx) -> None:
 
 
 def test_an_invalid_login_in_a_conflict_is_flagged(ctx) -> None:
-    _raw_guardian(ctx, 100003, "Zed", "not-an-email")
-    _raw_guardian(ctx, 100004, "Yan", "not-an-email")
+    raw_guardian(ctx, 100003, "Zed", "not-an-email")
+    raw_guardian(ctx, 100004, "Yan", "not-an-email")
     group = _group(report_for_context(ctx, "readiness"), "not-an-email")
     assert group["email_valid"] is False and "not a valid email: change it" in group["reason"]
 
@@ -93,7 +72,7 @@ def test_readiness_lists_fam12_first_and_each_email_once(ctx) -> None:
 
 @pytest.mark.parametrize("scope", ["primary", "all-logins", "readiness"])
 def test_no_login_conflict_ever_merges_or_deletes(ctx, scope) -> None:
-    _raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
+    raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
     groups = report_for_context(ctx, scope).groups.filter(pl.col("kind") == "login")
     assert groups.filter(
         (pl.col("merge").list.len() > 0) | (pl.col("delete").list.len() > 0)
@@ -101,7 +80,7 @@ def test_no_login_conflict_ever_merges_or_deletes(ctx, scope) -> None:
 
 
 def test_readiness_counts_what_the_list_holds(ctx) -> None:
-    _raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
+    raw_guardian(ctx, 100003, "Zed", "aisha.jones100001@gmail.com")
     listed = report_for_context(ctx, "readiness").groups.group_by("org_id").len()
     counted = {o.org_id: o.login_conflicts for o in readiness(ctx)}
     assert dict(listed.iter_rows()) == counted

@@ -11,7 +11,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 from actions_support import dump
-from readiness_support import GENERATED, generated_store, kinds_present, work_in_core
+from readiness_support import (
+    GENERATED,
+    generated_store,
+    kinds_present,
+    raw_guardian,
+    work_in_core,
+)
 from sqlalchemy import select
 
 from famtriage.core.access.context import Context
@@ -44,26 +50,6 @@ from famtriage.core.store import schema
 def generated(request: pytest.FixtureRequest, tmp_path: Path) -> Context:
     seed, dup_rate = request.param
     return Context.open(generated_store(tmp_path / "generated.db", seed, dup_rate))
-
-
-def _secondary(ctx: Context, family: int, first: str, email: str, number: int = 0) -> int:
-    """A secondary guardian written as an import would (invite refuses a taken login)."""
-    g = schema.guardians
-    with ctx.store.write() as conn:
-        new_id = 990_000 + family + 1000 * number
-        conn.execute(
-            g.insert().values(
-                guardian_id=new_id,
-                family_id=family,
-                first_name=first,
-                last_name="X",
-                email=email,
-                email_norm=email,
-                is_primary=False,
-            )
-        )
-        ctx.store.touch(conn, [family])
-    return new_id
 
 
 def _group(ctx: Context, email: str) -> QueueGroup:
@@ -129,9 +115,9 @@ def test_working_the_queue_makes_every_organization_login_ready(generated: Conte
 
 
 def test_a_on_a_login_conflict_removes_the_logins_at_once_and_undo_is_exact(ctx) -> None:
-    _secondary(ctx, 1050, "Kim", "shared@example.test")  # the lowest id keeps it
-    zed = _secondary(ctx, 1051, "Zed", "shared@example.test")
-    yan = _secondary(ctx, 1052, "Yan", "shared@example.test")
+    raw_guardian(ctx, 1050, "Kim", "shared@example.test")  # the lowest id keeps it
+    zed = raw_guardian(ctx, 1051, "Zed", "shared@example.test")
+    yan = raw_guardian(ctx, 1052, "Yan", "shared@example.test")
     before = dump(ctx.store)
     group = _group(ctx, "shared@example.test")
     assert (group.kind, group.action, group.remove_logins) == ("login", "remove_login", (zed, yan))
@@ -192,8 +178,8 @@ def test_e_changes_the_login_the_family_holds_here(ctx) -> None:
 
 
 def test_one_family_holding_a_login_twice_keeps_it_once(ctx) -> None:
-    first = _secondary(ctx, 1050, "Janet", "only@example.test")
-    twin = _secondary(ctx, 1050, "Jo", "only@example.test", number=1)
+    first = raw_guardian(ctx, 1050, "Janet", "only@example.test")
+    twin = raw_guardian(ctx, 1050, "Jo", "only@example.test", number=1)
     group = _group(ctx, "only@example.test")
     assert group.family_ids == (1050,) and group.remove_logins == (twin,)
     assert group.holders(1050) == (first, twin)
@@ -202,9 +188,9 @@ def test_one_family_holding_a_login_twice_keeps_it_once(ctx) -> None:
 
 
 def test_a_fam12_group_lists_its_secondary_holders_and_a_applies_all(ctx) -> None:
-    outsider = _secondary(ctx, 1050, "Zed", "jane.doe@example.com")
-    inside = _secondary(ctx, 1002, "Bob", "jane.doe@example.com")  # merged into #1001
-    doomed = _secondary(ctx, 1003, "Kim", "jane.doe@example.com")  # deleted with #1003
+    outsider = raw_guardian(ctx, 1050, "Zed", "jane.doe@example.com")
+    inside = raw_guardian(ctx, 1002, "Bob", "jane.doe@example.com")  # merged into #1001
+    doomed = raw_guardian(ctx, 1003, "Kim", "jane.doe@example.com")  # deleted with #1003
     group = _group(ctx, "jane.doe@example.com")
     assert (group.kind, group.action, group.survivor) == ("fam12", "merge", 1001)
     assert group.family_ids == (1001, 1002, 1003, 1050)
@@ -226,7 +212,7 @@ def test_a_fam12_group_lists_its_secondary_holders_and_a_applies_all(ctx) -> Non
 
 
 def test_a_fam12_holder_who_may_be_the_survivor_is_left_for_review(ctx) -> None:
-    same = _secondary(ctx, 1050, "Jane", "jane.doe@example.com")
+    same = raw_guardian(ctx, 1050, "Jane", "jane.doe@example.com")
     group = _group(ctx, "jane.doe@example.com")
     assert same not in group.remove_logins
     assert dict(group.families.select("family_id", "role").iter_rows())[1050] == "review"
@@ -264,5 +250,5 @@ def test_an_empty_queue_says_what_is_left(ctx) -> None:
 def test_invited_guardians_count_until_their_login_is_unique(ctx) -> None:
     invite(ctx, 1050, "Ann", "Other", "ann.other@example.test")
     before = load_view(ctx).progress.left
-    _secondary(ctx, 1051, "Bea", "ann.other@example.test")
+    raw_guardian(ctx, 1051, "Bea", "ann.other@example.test")
     assert load_view(ctx).progress.left == before + 1
