@@ -25,7 +25,7 @@ from famtriage.tui.widgets.frame_table import Column, FrameTable
 RECENT_TASKS = 5
 ORG_COLUMNS = [
     Column("org", "Org", right=True),
-    Column("name", "Organization", flex=True),
+    Column("name", "Organization", flex=True, wrap=True),
     Column("families", "Families", right=True),
     Column("left", "Groups left", right=True),
     Column("merge", "Merge", right=True),
@@ -161,10 +161,10 @@ def _org_rows(orgs: list[OrgReadiness]) -> pl.DataFrame:
             "name": [o.name for o in orgs],
             "families": [f"{o.families:,}" for o in orgs],
             "left": [f"{o.groups_left:,}" for o in orgs],
-            "merge": [str(o.by_action.get("merge", 0)) for o in orgs],
-            "delete": [str(o.by_action.get("delete", 0)) for o in orgs],
-            "review": [str(o.by_action.get("review", 0)) for o in orgs],
-            "ready": ["yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs],
+            "merge": [f"{o.by_action.get('merge', 0):,}" for o in orgs],
+            "delete": [f"{o.by_action.get('delete', 0):,}" for o in orgs],
+            "review": [f"{o.by_action.get('review', 0):,}" for o in orgs],
+            "ready": ["yes" if o.ready else f"no ({o.login_conflicts:,} shared)" for o in orgs],
         },
         schema=dict.fromkeys([c.key for c in ORG_COLUMNS], pl.String),
     )

@@ -22,7 +22,7 @@ from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.report.view import SORT_KEYS, filter_groups, group_position, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
@@ -36,15 +36,15 @@ from famtriage.tui.messages import (
 from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
-from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.frame_table import SORT_ARROWS, Column, FrameTable
 from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
-    Column("_org", "Org", right=True),
-    Column("email", "Email", max_width=34),
-    Column("_families", "Fams", right=True),
-    Column("action", "Do", max_width=7),
-    Column("reason", "Why", flex=True),
+    Column("_org", "Org", right=True, sort="org_id"),
+    Column("email", "Email", max_width=34, sort="email"),
+    Column("_families", "Fams", right=True, sort="families"),
+    Column("action", "Do", max_width=7, sort="action"),
+    Column("reason", "Why", flex=True, wrap=True),
 ]
 
 
@@ -184,8 +184,10 @@ class ReportScreen(AppScreen):
             return
         text = self.query_one("#filter", Input).value
         rows = sort_groups(filter_groups(self._rows, text), self._sort_key, self._descending)
-        table.show(rows)
-        arrow = "↓" if self._descending else "↑"
+        current = table.current_row()  # the cursor stays on its group if it is still shown
+        at = group_position(rows, current["org_id"], current["email"]) if current else None
+        table.show(rows, cursor=at or 0, sorted_by=(self._sort_key, self._descending))
+        arrow = SORT_ARROWS[self._descending]
         shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         self.query_one("#report-status", Static).update(

@@ -27,7 +27,7 @@ TASK_COLUMNS = [
     Column("_started", "Started", max_width=16),
     Column("_took", "Took", right=True),
     Column("_staff", "By", max_width=24),
-    Column("_orgs", "Organizations", flex=True),
+    Column("_orgs", "Organizations", flex=True, wrap=True),
 ]
 
 
