@@ -1,7 +1,9 @@
-"""Money and time as the JSON interface and the exports show them (vectorized)."""
+"""Money, times, counts and messages as people and the JSON interface read them (in bulk
+where a column is formatted)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import polars as pl
@@ -20,15 +22,19 @@ def money(cents: int | None) -> str:
     return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def _grouped(whole: pl.Expr) -> pl.Expr:
+    """A non-negative integer column as text with thousands separators ("37,895")."""
+    text = whole.cast(pl.String)
+    return (
+        text.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
+    ).str.strip_chars_start(",")
+
+
 def money_display_expr(cents: pl.Expr) -> pl.Expr:
     """`money_display` in bulk: "$1,234.50", "-$0.50"."""
     sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    whole = (cents.abs() // 100).cast(pl.String)
-    grouped = (
-        whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
-    ).str.strip_chars_start(",")
     frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
-    return sign + pl.lit("$") + grouped + "." + frac
+    return sign + pl.lit("$") + _grouped(cents.abs() // 100) + "." + frac
 
 
 def money_display(cents: int | None) -> str:
@@ -68,3 +74,22 @@ def history_expr(currency: str = "") -> pl.Expr:
 def counted(n: int, noun: str, nouns: str | None = None) -> str:
     """ "1 enrollment", "2 enrollments", "37,895 groups": every count reads alike."""
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def counted_expr(n: pl.Expr, noun: str, nouns: str | None = None) -> pl.Expr:
+    """`counted` in bulk, for counts that are never negative: "1 family", "2 families"."""
+    word = pl.when(n == 1).then(pl.lit(noun)).otherwise(pl.lit(nouns or noun + "s"))
+    return _grouped(n) + " " + word
+
+
+def sentence(text: str) -> str:
+    """A message as the app shows it: a capital first letter and a final stop. Core's
+    messages read as clauses after "famtriage: " on the CLI ("no family with id 5");
+    a dialog or status line shows them as sentences ("No family with id 5."). Only a
+    plain word is capitalized: one that starts with an email or a path stays as typed."""
+    text = text.strip()
+    if not text:
+        return text
+    if re.match(r"[a-z]+ ", text):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!", "…")) else text + "."

@@ -14,6 +14,7 @@ from famtriage.core.actions.audit import AuditEntry, audit_entries
 from famtriage.core.actions.audit_view import payload_summary
 from famtriage.core.actions.undo import undo, undo_refusal
 from famtriage.core.errors import Conflict
+from famtriage.core.formatting import counted
 from famtriage.core.safe_text import display
 from famtriage.tui.messages import ActionDone, AuditListed
 from famtriage.tui.modals.audit_entry import AuditEntryModal
@@ -73,7 +74,8 @@ class AuditScreen(AppScreen):
         cursor = ids.index(kept) if kept in ids else table.cursor_row  # newer rows above
         table.show(_entry_rows(message.entries), cursor=cursor)
         self.query_one("#audit-status", Static).update(
-            f"{len(message.entries)} entries, newest first · Enter shows what changed"
+            f"{counted(len(message.entries), 'entry', 'entries')}, newest first. "
+            "Enter shows what changed."
         )
 
     def _current(self) -> AuditEntry | None:

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
-from famtriage.core.formatting import history_expr
+from famtriage.core.formatting import counted, history_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import group_families, group_row
 from famtriage.core.safe_text import HEADING_LIMIT, display
@@ -43,7 +43,7 @@ class GroupScreen(AppScreen):
         yield Header()
         yield Static(
             f"{display(self.email, HEADING_LIMIT)} · {display(org, HEADING_LIMIT)} · "
-            f"{group.get('families', 0)} families · "
+            f"{counted(group.get('families', 0), 'family', 'families')} · "
             f"{action}{invalid}",
             id="group-title",
             markup=False,

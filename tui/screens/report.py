@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
+from famtriage.core.formatting import counted
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import SORT_KEYS, filter_groups, group_position, sort_groups
 from famtriage.core.safe_text import display
@@ -188,10 +189,11 @@ class ReportScreen(AppScreen):
         at = group_position(rows, current["org_id"], current["email"]) if current else None
         table.show(rows, cursor=at or 0, sorted_by=(self._sort_key, self._descending))
         arrow = SORT_ARROWS[self._descending]
-        shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
+        total = counted(self._rows.height, "group")
+        shown = f"{rows.height:,} of {total}" if text.strip() else total
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         self.query_one("#report-status", Static).update(
-            f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · generated {stamp}"
+            f"{shown}, sorted by {SORT_KEYS[self._sort_key]} {arrow}; generated {stamp}."
         )
 
     @on(Input.Changed, "#filter")
@@ -259,7 +261,7 @@ class ReportScreen(AppScreen):
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
-        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
+        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}.")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:
