@@ -17,10 +17,10 @@ from famtriage.tui.widgets.frame_table import Column, FrameTable
 FAMILY_COLUMNS = [
     Column("role", "Role", max_width=8),
     Column("_id", "Family", right=True),
-    Column("family_name", "Name", max_width=20),
-    Column("primary_guardian", "Guardian", max_width=18),
+    Column("family_name", "Name", max_width=20, wrap=True),
+    Column("primary_guardian", "Guardian", max_width=18, wrap=True),
     Column("_created", "Created", max_width=10),
-    Column("_history", "History", flex=True),
+    Column("_history", "History", flex=True, wrap=True),
 ]
 
 

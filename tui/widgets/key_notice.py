@@ -25,7 +25,7 @@ class KeyNotice(Static):
     """`busy` shows work in progress; `dropped` adds an ignored key; `clear` forgets them."""
 
     DEFAULT_CSS = """
-    KeyNotice { height: auto; max-height: 2; padding: 0 1; }
+    KeyNotice { height: auto; padding: 0 1; }
     KeyNotice.-dropped { color: $warning; text-style: bold; }
     """
 
