@@ -3,7 +3,6 @@ where a column is formatted)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import polars as pl
@@ -83,13 +82,11 @@ def counted_expr(n: pl.Expr, noun: str, nouns: str | None = None) -> pl.Expr:
 
 
 def sentence(text: str) -> str:
-    """A message as the app shows it: a capital first letter and a final stop. Core's
-    messages read as clauses after "famtriage: " on the CLI ("no family with id 5");
-    a dialog or status line shows them as sentences ("No family with id 5."). Only a
-    plain word is capitalized: one that starts with an email or a path stays as typed."""
+    """A message as the app shows it: ending its sentence. Core's messages are clauses
+    that the CLI prints after "famtriage: " ("no family with id 5"); a dialog or status
+    line ends them with a stop. The first letter stays as written: a message may start
+    with what the engineer typed ("x is not a valid email address")."""
     text = text.strip()
-    if not text:
+    if not text or text.endswith((".", "?", "!", "…")):
         return text
-    if re.match(r"[a-z]+ ", text):
-        text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!", "…")) else text + "."
+    return text + "."

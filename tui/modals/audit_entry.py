@@ -69,7 +69,8 @@ class AuditEntryModal(ModalScreen[bool]):
                     id="entry-lines",
                     markup=False,
                 )
-            undo = "u undoes it." if self.refusal is None else display(sentence(self.refusal))
+            refusal = self.refusal
+            undo = "u undoes it." if refusal is None else f"Undo: {display(sentence(refusal))}"
             yield Static(undo, id="entry-undo", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

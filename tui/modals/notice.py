@@ -21,7 +21,7 @@ class NoticeModal(ModalScreen[None]):
     DEFAULT_CSS = """
     NoticeModal { align: center middle; }
     NoticeModal > Vertical {
-        width: 70; max-width: 95%; height: auto; max-height: 90%;
+        width: 100%; max-width: 100; height: auto; max-height: 90%;
         border: thick $error; background: $surface; padding: 1 2;
     }
     NoticeModal #notice-title { text-style: bold; margin-bottom: 1; }

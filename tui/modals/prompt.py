@@ -31,7 +31,7 @@ class PromptModal(ModalScreen[str | None]):
     DEFAULT_CSS = """
     PromptModal { align: center middle; }
     PromptModal > Vertical {
-        width: 76; max-width: 96%; height: auto;
+        width: 100%; max-width: 100; height: auto;
         border: thick $primary; background: $surface; padding: 0 1;
     }
     PromptModal #prompt-title { text-style: bold; }

@@ -105,7 +105,7 @@ class SearchScreen(AppScreen):
             return
         table.show(_hit_rows(result.hits))
         more = " (type more of the address to narrow it)" if result.truncated else ""
-        status.update(sentence(result.summary + more))
+        status.update(sentence(result.summary[0].upper() + result.summary[1:] + more))
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
