@@ -288,8 +288,20 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
             return cursor, line - cursor
         return line - span + 1, 0
 
+    def _empty_lines(self, width: int) -> list[str]:
+        """The empty text wrapped at the table's width (it is never cut)."""
+        if not self.empty_text or width <= 0:
+            return [self.empty_text] if self.empty_text else []
+        lines = Text(self.empty_text).wrap(self.app.console, width, overflow="fold")
+        return [line.plain.rstrip() for line in lines]
+
     def _sync_size(self) -> None:
-        self.virtual_size = Size(0, self.frame.height + self._span())
+        """The header, then the rows (the cursor row's extra lines), or the empty text."""
+        if self.frame.height:
+            rows = self.frame.height + self._span() - 1
+        else:
+            rows = len(self._empty_lines(self.scrollable_content_region.width))
+        self.virtual_size = Size(0, 1 + rows)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -298,10 +310,13 @@ class FrameTable(ScrollView, can_focus=True, inherit_bindings=False):
             style = base + self.get_component_rich_style("frame-table--header")
             return self._cells(self._labels(), style, width)
         index, line = self._row_at(self.scroll_offset.y + y - 1)
-        if index >= self.frame.height:
-            if index == 0 and self.empty_text:
+        if not self.frame.height:
+            empty = self._empty_lines(width)
+            if index < len(empty):
                 style = base + self.get_component_rich_style("frame-table--empty")
-                return Strip([Segment(self.empty_text, style)]).crop_extend(0, width, style)
+                return Strip([Segment(empty[index], style)]).crop_extend(0, width, style)
+            return Strip.blank(width, base)
+        if index >= self.frame.height:
             return Strip.blank(width, base)
         if index == self.cursor_row and self.has_focus:
             style = base + self.get_component_rich_style("frame-table--cursor")
