@@ -251,7 +251,10 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     if args.json:
         emit(as_json(readiness_document(orgs)))
         return EXIT_OK
-    lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
+    lines = [
+        f"{'ORG':<4} {'NAME':<29} {'FAMILIES':>9}  {'GROUPS LEFT':>11}  "
+        f"{'LOGIN CONFLICTS':>15}  READY"
+    ]
     for o in orgs:
         lines.append(
             f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9,}  {o.groups_left:>11,}  "

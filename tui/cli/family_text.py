@@ -38,7 +38,7 @@ def family_text(d: FamilyDetail) -> str:
     lines += _section(
         "Enrollments",
         d.enrollments,
-        ["enrollment_id", "student_id", "class_name", "start_date", "end_date"],
+        ["enrollment_id", "student_id", "student", "class_name", "start_date", "end_date"],
     )
     payments = d.payments.with_columns(money_display_expr(pl.col("amount_cents")).alias("amt"))
     lines += _section(
