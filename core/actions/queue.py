@@ -130,7 +130,7 @@ class Progress:
     def text(self) -> str:
         percent = 100 * self.resolved // self.total if self.total else 100
         return (
-            f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · "
+            f"{self.resolved:,} of {counted(self.total, 'group')} resolved ({percent}%) · "
             f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
         )
 
