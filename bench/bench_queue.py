@@ -234,16 +234,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
             got.setdefault("y → next group (all actions)", []).append(took)
             assert screen.view is not None and screen.view.progress.total >= first_total
 
-        for keys, name in (
-            (["n"], "n"),
-            (["p"], "p"),
-            (["s"], "s"),
-            (["n"], "n"),
-            (["p"], "p"),
-            (["s"], "s"),
-            (["n"], "n"),
-            (["p"], "p"),
-        ):
+        for keys, name in [(["n"], "n"), (["p"], "p"), (["s"], "s")] * 6:
             before = screen.view
             got.setdefault(f"{name} (next group shown)", []).append(
                 await clock.time(keys, queue_shows(before))
