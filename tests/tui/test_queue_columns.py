@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from pilot_helpers import on_screen, press_settled
+from pilot_helpers import burst, on_screen, press_settled, settle
 
 from famtriage.tui.app import FamtriageApp
 from famtriage.tui.screens.help import binding_rows
@@ -43,7 +43,8 @@ async def test_labels_stay_while_the_families_scroll_80x24(app: FamtriageApp) ->
         assert set(_labels(app)) >= LABELS  # the labels did not move
         assert _line(app, "Last class").endswith("┃ no enrollment    ┃")
         assert "History" not in _labels(app)  # taller than the window
-        await press_settled(pilot, "down", "down", "down", "down")
+        burst(pilot, "down", "down", "down", "down")  # typed fast: each counts
+        await settle(pilot)
         assert "History" in _labels(app) and "Primary" not in _labels(app)
         assert _line(app, "History").endswith("┃ no               ┃")
         assert _line(app, "  amount").endswith("┃ —                ┃")

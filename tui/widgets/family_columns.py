@@ -131,7 +131,7 @@ class FamilyColumns(ScrollableContainer, can_focus=True, inherit_bindings=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "up",
-            "scroll_up",
+            "scroll_rows(-1)",
             "Scroll ↑",
             id="queue.scroll_up",
             tooltip="Scroll the families up (when they are taller than the window).",
@@ -139,7 +139,7 @@ class FamilyColumns(ScrollableContainer, can_focus=True, inherit_bindings=False)
         ),
         Binding(
             "down",
-            "scroll_down",
+            "scroll_rows(1)",
             "Scroll ↓",
             id="queue.scroll_down",
             tooltip="Scroll the families down (when they are taller than the window).",
@@ -195,6 +195,10 @@ class FamilyColumns(ScrollableContainer, can_focus=True, inherit_bindings=False)
         self.select(selected)
         if self.screen.focused is None:
             self.focus()  # ↑/↓ scroll the comparison (after "no group left" it was hidden)
+
+    def action_scroll_rows(self, delta: int) -> None:
+        """Scroll now, not after the next refresh: keys typed fast each count."""
+        self.scroll_to(y=self.scroll_y + delta, animate=False, immediate=True)
 
     def _columns(self) -> list[Static]:
         return list(self.strip.query(".family").results(Static))
