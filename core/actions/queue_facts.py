@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Column, Connection, Select, func, select
 
 from famtriage.core.formatting import money_display
 from famtriage.core.report.frames import full_name
@@ -52,6 +52,12 @@ NO_PAYMENT = "no payment"
 NOBODY = "none"
 NO_NAME = "(no name)"
 UNKNOWN = "—"
+
+_PERSON: dict[str, pl.DataType] = {
+    "family_id": pl.Int64(),
+    "first_name": pl.String(),
+    "last_name": pl.String(),
+}
 
 
 def read_facts(store: Store, conn: Connection, family_ids: Sequence[int]) -> pl.DataFrame:
@@ -120,18 +126,13 @@ def read_facts(store: Store, conn: Connection, family_ids: Sequence[int]) -> pl.
     )
 
 
-_PERSON: dict[str, pl.DataType] = {
-    "family_id": pl.Int64(),
-    "first_name": pl.String(),
-    "last_name": pl.String(),
-}
-
-
 def _dtypes(*names: str) -> dict[str, pl.DataType]:
     return {"family_id": FACT_DTYPES["family_id"]} | {n: FACT_DTYPES[n] for n in names}
 
 
-def _latest(query: Select[Any], family: Any, when: Any, tiebreak: Any) -> Select[Any]:
+def _latest(
+    query: Select[Any], family: Column[Any], when: Column[Any], tiebreak: Column[Any]
+) -> Select[Any]:
     """Each family's latest row of `query`: the newest `when` (an unknown date counts
     as the oldest), then the highest id."""
     rank = func.row_number().over(

@@ -207,7 +207,8 @@ class FamilyColumns(ScrollableContainer, can_focus=True, inherit_bindings=False)
         self._fit()
 
     def _fit(self) -> None:
-        """Share the width among up to five columns; from the sixth on, scroll."""
+        """Share the width among up to five columns, none narrower than `MIN_WIDTH`;
+        the others scroll into view as they are selected."""
         if not self.count:
             return
         room = self.size.width - LABEL_WIDTH - SCROLLBAR
