@@ -46,7 +46,9 @@ class Progress:
         if not self.total:
             return f"No group to resolve · {ready}"
         percent = 100 * self.resolved // self.total
-        return f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · {ready}"
+        return (
+            f"{self.resolved:,} of {counted(self.total, 'group')} resolved ({percent}%) · {ready}"
+        )
 
 
 def progress(orgs: list[OrgReadiness], initial: int | None) -> Progress:

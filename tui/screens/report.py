@@ -25,7 +25,7 @@ from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.formatting import counted
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.report.view import SORT_KEYS, filter_groups, group_position, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
@@ -39,16 +39,16 @@ from famtriage.tui.messages import (
 from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
-from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.frame_table import SORT_ARROWS, Column, FrameTable
 from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
-    Column("_org", "Org", right=True),
-    Column("_kind", "Kind", max_width=6),
-    Column("email", "Email", max_width=30),
-    Column("_families", "Fams", right=True),
-    Column("_do", "Do", max_width=12),
-    Column("reason", "Why", flex=True),
+    Column("_org", "Org", right=True, sort="org_id"),
+    Column("_kind", "Kind", max_width=6, sort="kind"),
+    Column("email", "Email", max_width=30, sort="email"),
+    Column("_families", "Fams", right=True, sort="families"),
+    Column("_do", "Do", max_width=12, sort="action"),
+    Column("reason", "Why", flex=True, wrap=True),
 ]
 
 
@@ -195,15 +195,17 @@ class ReportScreen(AppScreen):
             return
         text = self.query_one("#filter", Input).value
         rows = sort_groups(filter_groups(self._rows, text), self._sort_key, self._descending)
-        table.show(rows)
-        arrow = "↓" if self._descending else "↑"
-        shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
+        current = table.current_row()  # the cursor stays on its group if it is still shown
+        at = group_position(rows, current["org_id"], current["email"]) if current else None
+        table.show(rows, cursor=at or 0, sorted_by=(self._sort_key, self._descending))
+        arrow = SORT_ARROWS[self._descending]
+        total = counted(self._rows.height, "group")
+        shown = f"{rows.height:,} of {total}" if text.strip() else total
         fam12 = rows.filter(pl.col("kind") == "fam12").height
         kinds = f"{fam12:,} FAM-12, {counted(rows.height - fam12, 'login conflict')}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         self.query_one("#report-status", Static).update(
-            f"{shown} groups: {kinds} · sorted by {SORT_KEYS[self._sort_key]} {arrow} · "
-            f"generated {stamp}"
+            f"{shown}: {kinds}, sorted by {SORT_KEYS[self._sort_key]} {arrow}; generated {stamp}."
         )
 
     @on(Input.Changed, "#filter")
@@ -271,7 +273,7 @@ class ReportScreen(AppScreen):
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
-        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
+        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}.")
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:
