@@ -39,14 +39,17 @@ class Choice(RadioSet):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.export", "Export", id="export.submit", tooltip="Write the file."),
+        Binding("down,right", "pick(1)", "Next", show=False),
+        Binding("up,left", "pick(-1)", "Previous", show=False),
     ]
 
-    def action_next_button(self) -> None:
-        super().action_next_button()
-        self.action_toggle_button()
-
-    def action_previous_button(self) -> None:
-        super().action_previous_button()
+    def action_pick(self, step: int) -> None:
+        """Move to the next (1) or previous (-1) choice and choose it. (RadioSet's own
+        next_button also runs on mount, so it is left as it is.)"""
+        if step > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
         self.action_toggle_button()
 
 
@@ -117,7 +120,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     @property
     def _format(self) -> str:
         pressed = self.query_one("#format", RadioSet).pressed_button
-        return pressed.name if pressed is not None and pressed.name else "csv"
+        return pressed.name if pressed is not None and pressed.name else FORMATS[0]
 
     @property
     def _everything(self) -> bool:
