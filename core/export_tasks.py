@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from famtriage.core.access.context import Context
-from famtriage.core.exports.fonts import PdfFonts
 from famtriage.core.exports.frame import ExportMeta, ProgressCallback
-from famtriage.core.exports.write import Exported, check_export, export_report
+from famtriage.core.exports.write import Exported, FileOptions, check_export, export_report
 from famtriage.core.report.fam12 import Report
 from famtriage.core.task_store import TaskRecord
 from famtriage.core.tasks import begin_export, finish_task, running
 
+DEFAULTS = FileOptions()
 SAVE_EVERY = 0.1
 """The running record's progress is saved each time it moves on by this much."""
 
@@ -32,20 +32,17 @@ def export_task(
     path: Path,
     fmt: str,
     meta: ExportMeta,
+    options: FileOptions = DEFAULTS,
     *,
-    force: bool = False,
-    excel: bool = False,
-    paper: str = "a4",
     on_progress: ProgressCallback | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-    fonts: PdfFonts | None = None,
 ) -> tuple[Exported, TaskRecord]:
     """Write `report` (task `source`'s, or the part of it a screen showed: `meta.selection`
     says which) as `export_report` does, recorded as an export task of `source`.
 
     Cancelled (`is_cancelled`, or `on_progress` raising `Cancelled`) and interrupted
     (KeyboardInterrupt) exports raise `Cancelled` / `Interrupted` naming the task."""
-    check_export(path, fmt, paper, force=force)  # a refusal is no task
+    check_export(path, fmt, options.paper, force=options.force)  # a refusal is no task
     record = begin_export(ctx, source, str(path), fmt, meta.selection)
     with running(record, "no file was written") as run:
         saved = 0.0
@@ -64,11 +61,11 @@ def export_task(
             path,
             fmt,
             meta,
-            force=force,
-            excel=excel,
-            paper=paper,
+            force=options.force,
+            excel=options.excel,
+            paper=options.paper,
             on_progress=step,
             is_cancelled=is_cancelled,
-            fonts=fonts,
+            fonts=options.fonts,
         )
     return written, finish_task(record, "done")

@@ -44,6 +44,17 @@ def check_export(
 
 
 @dataclass(frozen=True)
+class FileOptions:
+    """How an export is written besides its format: over an existing file (`force`), CSV
+    with a BOM for Excel (`excel`), the PDF's paper and fonts (None: the installed ones)."""
+
+    force: bool = False
+    excel: bool = False
+    paper: str = "a4"
+    fonts: PdfFonts | None = None
+
+
+@dataclass(frozen=True)
 class Exported:
     """A written export: where, and what the caller must tell the user about it."""
 

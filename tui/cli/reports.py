@@ -144,7 +144,9 @@ def write_report(
     export of a recorded task (`source`, on `ctx`'s store) is itself run as a task."""
     output = opt(args, "output")
     if args.format in ("csv", *BINARY) and output is not None:
-        options = {"force": args.force, "excel": args.excel, "paper": args.paper}
+        from famtriage.core.exports.write import FileOptions
+
+        options = FileOptions(force=args.force, excel=args.excel, paper=args.paper)
         with progress(f"writing {args.format.upper()}") as on_progress:
             if ctx is None or source is None:
                 from famtriage.core.exports.write import export_report
@@ -152,20 +154,20 @@ def write_report(
 
                 with running(None, "no file was written"):
                     written = export_report(
-                        report, output, args.format, meta, on_progress=on_progress, **options
+                        report,
+                        output,
+                        args.format,
+                        meta,
+                        force=options.force,
+                        excel=options.excel,
+                        paper=options.paper,
+                        on_progress=on_progress,
                     )
             else:
                 from famtriage.core.export_tasks import export_task
 
                 written, _ = export_task(
-                    ctx,
-                    source,
-                    report,
-                    output,
-                    args.format,
-                    meta,
-                    on_progress=on_progress,
-                    **options,
+                    ctx, source, report, output, args.format, meta, options, on_progress=on_progress
                 )
         for warning in written.warnings:
             note(f"famtriage: warning: {warning}")

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from famtriage.core.errors import Cancelled, FamtriageError
 from famtriage.core.export_tasks import export_task
 from famtriage.core.exports.frame import ExportMeta
+from famtriage.core.exports.write import FileOptions
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import (
     SORT_KEYS,
@@ -342,7 +343,7 @@ class ReportScreen(AppScreen):
                 request.path,
                 request.fmt,
                 meta,
-                force=request.force,
+                FileOptions(force=request.force),
                 on_progress=lambda done, total: self.post_message(ExportProgress(done, total)),
                 is_cancelled=lambda: worker.is_cancelled,
             )
