@@ -326,11 +326,13 @@ def tasks_document(records: list[TaskRecord], now: Stamp) -> dict:
 def _in_view(ctx: Context, record: TaskRecord) -> TaskRecord | None:
     """`record` as this session may see it: run on this store (tasks live in the OS
     user's data dir, shared by every store that user opens) and narrowed to the
-    organizations in view; None when it holds none of them."""
+    organizations in view; None when it holds none of them. A task run while the store
+    held no organization shows nothing of any, so every session of the store sees it
+    (else the app could not show the report it just ran on an empty store)."""
     if record.store != ctx.store.store_id():
         return None
     orgs = tuple(o for o in record.org_ids if o in ctx.orgs)
-    if not orgs:
+    if record.org_ids and not orgs:
         return None
     names = {o: n for o, n in record.org_names.items() if o in orgs}
     return replace(record, org_ids=orgs, org_names=names)

@@ -24,6 +24,7 @@ from famtriage.tui.modals.notice import NoticeModal
 from famtriage.tui.screens.family import FamilyScreen
 from famtriage.tui.screens.help import HelpScreen
 from famtriage.tui.screens.queue import QueueScreen
+from famtriage.tui.screens.report import ReportScreen
 from famtriage.tui.screens.search import SearchScreen
 from famtriage.tui.widgets.frame_table import FrameTable
 
@@ -218,6 +219,10 @@ async def test_an_empty_store_says_what_to_do_first(tmp_path: Path) -> None:
         hint = "This store holds no organization yet: import an export (`famtriage import PATH`)"
         assert_whole(orgs, hint + " or run `famtriage demo`.")
         assert orgs.size.height == 3  # the header and the hint, wrapped on two lines
+        await press_settled(pilot, "r")  # the report of an empty store: none, and no error
+        assert isinstance(app.screen, ReportScreen)
+        status = text_of(app.screen.query_one("#report-status", Static))
+        assert status.startswith("0 groups, sorted by email")
 
 
 # --- search says nothing before you type -------------------------------------------------
