@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from famtriage.core.errors import FamtriageError
 from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
+from famtriage.core.formatting import counted
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
 from famtriage.core.safe_text import display
@@ -37,6 +38,7 @@ from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.lookalike_sets import LookalikeSets
 from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
@@ -46,6 +48,8 @@ GROUP_COLUMNS = [
     Column("action", "Do", max_width=7),
     Column("reason", "Why", flex=True),
 ]
+GROUP_ACTIONS = frozenset({"focus_filter", "sort_next", "sort_reverse", "focus_table"})
+"""Keys that work on the groups: off while the look-alike sets are shown."""
 
 
 class ReportScreen(AppScreen):
@@ -79,6 +83,16 @@ class ReportScreen(AppScreen):
             tooltip="Save the report as CSV, XLSX or PDF (asks where).",
         ),
         Binding(
+            "L",
+            "lookalikes",
+            "Same person?",
+            key_display="L",
+            show=False,  # the status line offers it, with how many sets there are
+            id="report.lookalikes",
+            tooltip="Show the look-alike logins (Gmail dots, +tags): possibly the same person, "
+            "never grouped or merged. Again: back to the groups.",
+        ),
+        Binding(
             "down",
             "focus_table",
             "Groups",
@@ -88,10 +102,15 @@ class ReportScreen(AppScreen):
         ),
     ]
 
-    def __init__(self, opened: tuple[Report, ExportMeta] | None = None) -> None:
-        """A new report task, or (from Tasks) a finished one's stored result."""
+    def __init__(
+        self, opened: tuple[Report, ExportMeta] | None = None, *, export: bool = False
+    ) -> None:
+        """A new report task, or (from Tasks) a finished one's stored result; `export`:
+        ask where to save it as soon as it is there (the palette's export command)."""
         super().__init__()
         self.opened = opened
+        self.export_when_ready = export
+        self.lookalikes_shown = False
         self.report: Report | None = None
         self.meta = ExportMeta()
         self._rows = pl.DataFrame()
@@ -106,6 +125,7 @@ class ReportScreen(AppScreen):
             placeholder="Filter: part of an email, merge/delete/review, or #family id", id="filter"
         )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
+        yield LookalikeSets(id="lookalikes")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -176,11 +196,15 @@ class ReportScreen(AppScreen):
         )
         table = self.query_one("#groups", FrameTable)
         table.empty_text = "No group matches the filter."
+        self.query_one(LookalikeSets).show(message.report.possible)
         self._refresh_rows()
+        if self.export_when_ready:
+            self.export_when_ready = False
+            self.action_export()
 
     def _refresh_rows(self) -> None:
         table = self.query_one("#groups", FrameTable)
-        if self.report is None:
+        if self.report is None or self.lookalikes_shown:
             return
         text = self.query_one("#filter", Input).value
         rows = sort_groups(filter_groups(self._rows, text), self._sort_key, self._descending)
@@ -188,8 +212,11 @@ class ReportScreen(AppScreen):
         arrow = "↓" if self._descending else "↑"
         shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
+        sets = self.report.possible.height
+        looks = f" · L shows {counted(sets, 'look-alike set')}" if sets else ""
         self.query_one("#report-status", Static).update(
             f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · generated {stamp}"
+            + looks
         )
 
     @on(Input.Changed, "#filter")
@@ -212,9 +239,28 @@ class ReportScreen(AppScreen):
         self._descending = not self._descending
         self._refresh_rows()
 
+    def action_lookalikes(self) -> None:
+        """Switch between the groups and the look-alike sets (the filter and sort keys
+        are the groups')."""
+        self.lookalikes_shown = shown = not self.lookalikes_shown
+        sets = self.query_one(LookalikeSets)
+        sets.display = shown
+        for widget in (self.query_one("#filter"), self.query_one("#groups")):
+            widget.display = not shown
+        (sets.table if shown else self.query_one("#groups", FrameTable)).focus()
+        self.refresh_bindings()
+        if shown:
+            self.query_one("#report-status", Static).update(
+                f"{sets.summary()}: possibly the same person. L shows the groups again."
+            )
+        else:
+            self._refresh_rows()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "export":
+        if action in ("export", "lookalikes"):
             return self.report is not None
+        if action in GROUP_ACTIONS and self.lookalikes_shown:
+            return False  # they work on the groups
         return super().check_action(action, parameters)
 
     def action_export(self) -> None:
@@ -258,6 +304,10 @@ class ReportScreen(AppScreen):
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
         self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
+
+    @on(FrameTable.Selected, "#lookalike-table")
+    def _open_family(self, event: FrameTable.Selected) -> None:
+        self.famtriage.open_family(event.row["family_id"])
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:
