@@ -77,7 +77,7 @@ class FamilyScreen(AppScreen):
         Binding(
             "w",
             "queue",
-            "Resolve in queue",
+            "In queue",
             id="family.queue",
             tooltip="Open the family's group (the first listed) in the resolution queue.",
         ),

@@ -35,7 +35,7 @@ class GroupScreen(AppScreen):
         Binding(
             "w",
             "queue",
-            "Resolve in queue",
+            "In queue",
             id="group.queue",
             tooltip="Open this group in the resolution queue, to merge, delete or change "
             "an email there.",
