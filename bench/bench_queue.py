@@ -200,7 +200,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
                 if view is None or view is previous or view.group is None:
                     return False
                 columns = list(screen.query(".family"))
-                first = str(columns[0].render()) if columns else ""
+                first = str(columns[0].border_title) if columns else ""
                 return (
                     view.position.capitalize() in text("#queue-position")
                     and f"#{view.group.family_ids[0]}" in first

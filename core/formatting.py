@@ -1,4 +1,5 @@
-"""Money and time as the JSON interface and the exports show them (vectorized)."""
+"""Money, times, counts and messages as people and the JSON interface read them (in bulk
+where a column is formatted)."""
 
 from __future__ import annotations
 
@@ -20,15 +21,19 @@ def money(cents: int | None) -> str:
     return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
+def _grouped(whole: pl.Expr) -> pl.Expr:
+    """A non-negative integer column as text with thousands separators ("37,895")."""
+    text = whole.cast(pl.String)
+    return (
+        text.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
+    ).str.strip_chars_start(",")
+
+
 def money_display_expr(cents: pl.Expr) -> pl.Expr:
     """`money_display` in bulk: "$1,234.50", "-$0.50"."""
     sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    whole = (cents.abs() // 100).cast(pl.String)
-    grouped = (
-        whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.reverse()
-    ).str.strip_chars_start(",")
     frac = (cents.abs() % 100).cast(pl.String).str.zfill(2)
-    return sign + pl.lit("$") + grouped + "." + frac
+    return sign + pl.lit("$") + _grouped(cents.abs() // 100) + "." + frac
 
 
 def money_display(cents: int | None) -> str:
@@ -68,3 +73,20 @@ def history_expr(currency: str = "") -> pl.Expr:
 def counted(n: int, noun: str, nouns: str | None = None) -> str:
     """ "1 enrollment", "2 enrollments", "37,895 groups": every count reads alike."""
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def counted_expr(n: pl.Expr, noun: str, nouns: str | None = None) -> pl.Expr:
+    """`counted` in bulk, for counts that are never negative: "1 family", "2 families"."""
+    word = pl.when(n == 1).then(pl.lit(noun)).otherwise(pl.lit(nouns or noun + "s"))
+    return _grouped(n) + " " + word
+
+
+def sentence(text: str) -> str:
+    """A message as the app shows it: ending its sentence. Core's messages are clauses
+    that the CLI prints after "famtriage: " ("no family with id 5"); a dialog or status
+    line ends them with a stop. The first letter stays as written: a message may start
+    with what the engineer typed ("x is not a valid email address")."""
+    text = text.strip()
+    if not text or text.endswith((".", "?", "!", "…")):
+        return text
+    return text + "."

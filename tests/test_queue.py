@@ -86,9 +86,18 @@ def test_differing_fields_and_visible_whitespace() -> None:
             "payments_total_cents": [0, 5],
             "last_activity": [None, None],
             "has_history": [True, True],
+            "primary_names": [["X"], ["X"]],
+            "secondary_names": [[], ["Y"]],
+            "student_names": [["K"], ["K"]],
+            "last_class": ["Minnows", "Minnows"],
         }
     )
-    assert differing_fields(fams) == {"family_name", "raw_email", "payments_total_cents"}
+    assert differing_fields(fams) == {
+        "family_name",
+        "raw_email",
+        "payments_total_cents",
+        "secondary_names",
+    }
     assert differing_fields(fams.head(1)) == frozenset()
     assert visible_whitespace(" a@x\t\u200b") == "·a@x→⍽"
 

@@ -10,7 +10,13 @@ from famtriage.core.access.context import Context
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
 from famtriage.core.report.current import report_for_context
-from famtriage.core.report.view import filter_groups, group_families, group_row, sort_groups
+from famtriage.core.report.view import (
+    filter_groups,
+    group_families,
+    group_position,
+    group_row,
+    sort_groups,
+)
 from famtriage.core.tasks import TaskRecord, _in_view
 
 
@@ -31,6 +37,18 @@ def test_sort_is_stable_by_org_then_email(ctx: Context) -> None:
     assert twos.select("org_id", "email").rows() == sorted(twos.select("org_id", "email").rows())
     with pytest.raises(ValueError):
         sort_groups(groups, "reason")
+
+
+def test_a_group_is_found_again_after_a_sort_or_a_filter(ctx: Context) -> None:
+    groups = report_for_context(ctx).groups
+    for key in ("email", "families", "action", "org_id"):
+        for descending in (False, True):
+            rows = sort_groups(groups, key, descending)
+            at = group_position(rows, 1, "jane.doe@example.com")
+            assert at is not None and rows.row(at, named=True)["email"] == "jane.doe@example.com"
+    assert group_position(sort_groups(groups, "families", True), 1, "jane.doe@example.com") == 1
+    assert group_position(filter_groups(groups, "review"), 1, "jane.doe@example.com") is None
+    assert group_position(groups, 2, "jane.doe@example.com") is None  # another organization
 
 
 def test_group_families_survivor_first(ctx: Context) -> None:

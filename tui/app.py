@@ -23,6 +23,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.access.views import require_view
 from famtriage.core.actions.queue import GroupKey
 from famtriage.core.errors import FamtriageError, PermissionDenied
+from famtriage.core.formatting import sentence
 from famtriage.core.report import live
 from famtriage.core.report.family import family_detail
 from famtriage.core.safe_text import HEADING_LIMIT, display
@@ -90,9 +91,10 @@ class FamtriageApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every notification as plain text, escaped: it may quote customer data."""
+        """Every notification as plain text, escaped (it may quote customer data), and as a
+        sentence: core's messages are clauses ("cannot write there")."""
         super().notify(
-            display(message),
+            display(sentence(message)),
             title=display(title),
             severity=severity,
             timeout=timeout,

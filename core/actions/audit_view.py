@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from famtriage.core.access.context import Context
 from famtriage.core.actions import audit
 from famtriage.core.errors import NotFound
+from famtriage.core.formatting import counted
 from famtriage.core.store.journal import RowChange
 
 MAX_LINES = 200
@@ -37,7 +38,7 @@ def payload_summary(ctx: Context, audit_id: int) -> PayloadSummary:
         raise NotFound(f"no audit entry #{audit_id}")
     lines = [describe_change(c) for c in entry.changes[:MAX_LINES]]
     if len(entry.changes) > MAX_LINES:
-        lines.append(f"… and {len(entry.changes) - MAX_LINES} more changed rows")
+        lines.append(f"… and {counted(len(entry.changes) - MAX_LINES, 'more changed row')}")
     if entry.purged_by is not None:
         lines.append(f"Purged by #{entry.purged_by}: the row images were dropped.")
     return PayloadSummary(

@@ -16,7 +16,7 @@ from famtriage.core.access.context import Context
 from famtriage.core.actions import audit, preconditions
 from famtriage.core.actions.audit import ActionResult
 from famtriage.core.errors import Conflict, InputError
-from famtriage.core.formatting import money_display
+from famtriage.core.formatting import counted, money_display
 from famtriage.core.store import schema
 from famtriage.core.store.journal import Journal
 
@@ -48,23 +48,19 @@ class MergePreview:
         """The sentence for a confirmation (to come) or for the audit log (done)."""
         n = len(self.other_ids)
         moved = [
-            _count(self.students, "student"),
-            _count(self.guardians, "guardian"),
-            _count(self.payments, "payment")
+            counted(self.students, "student"),
+            counted(self.guardians, "guardian"),
+            counted(self.payments, "payment")
             + (f" ({money_display(self.payments_cents)})" if self.payments else ""),
-            _count(self.policies, "policy", "policies"),
-            _count(self.activity, "activity row"),
+            counted(self.policies, "policy", "policies"),
+            counted(self.activity, "activity row"),
         ]
         what = ", ".join(m for m in moved if not m.startswith("0 ")) or "nothing"
         listed = ", ".join(f"#{i}" for i in self.other_ids)
         return (
-            f"{'Merged' if done else 'Merge'} {_count(n, 'family', 'families')} ({listed}) "
+            f"{'Merged' if done else 'Merge'} {counted(n, 'family', 'families')} ({listed}) "
             f"into #{self.survivor_id}: {what} {'moved' if done else 'move'}"
         )
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _check_shape(survivor_id: int, other_ids: list[int]) -> None:
@@ -152,7 +148,7 @@ def merge_in(conn: Connection, ctx: Context, request: MergeRequest) -> ActionRes
             "families", f.c.family_id == other, {"status": "merged", "merged_into": survivor_id}
         )
     if folded:
-        summary += f"; {_count(folded, 'identical guardian')} folded into the survivor's"
+        summary += f"; {counted(folded, 'identical guardian')} folded into the survivor's"
     return audit.record(conn, ctx, "merge", org_id, summary, journal, families=group)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from famtriage.core.access.context import Context
 from famtriage.core.actions import preconditions
+from famtriage.core.actions.queue_facts import COMPARED_FACTS, read_facts, with_facts
 from famtriage.core.emails import normalize_email
 from famtriage.core.formatting import counted
 from famtriage.core.report import live
@@ -42,8 +43,10 @@ COMPARED_FIELDS = (
     "activity",
     "last_activity",
     "has_history",
+    *COMPARED_FACTS,
 )
-"""The family fields shown side by side; a field whose values differ is highlighted."""
+"""The family fields compared side by side; a field whose values differ is highlighted
+(the facts `queue_facts` adds that are worth comparing, too)."""
 
 GroupKey = tuple[int, str]
 """A group is named by its organization and normalized email."""
@@ -131,7 +134,7 @@ class Progress:
     def text(self) -> str:
         percent = 100 * self.resolved // self.total if self.total else 100
         return (
-            f"{self.resolved:,} of {self.total:,} groups resolved ({percent}%) · "
+            f"{self.resolved:,} of {counted(self.total, 'group')} resolved ({percent}%) · "
             f"{self.orgs_ready:,} of {counted(self.orgs, 'organization')} login-ready"
         )
 
@@ -146,7 +149,8 @@ def progress(orgs: list[OrgReadiness], initial: int | None) -> Progress:
 @dataclass(frozen=True)
 class QueueGroup:
     """One group as the engineer sees it, and the fingerprints taken as they looked:
-    an action is refused if any of these families changed since."""
+    an action is refused if any of these families changed since. `families` holds the
+    report's columns and each family's facts (`queue_facts.FACT_DTYPES`)."""
 
     org_id: int
     org_name: str
@@ -335,8 +339,8 @@ def _opened(
 
 
 def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup, Stamp]:
-    """A group's families (survivor first), what differs, and the fingerprint of now
-    (read with the store's stamp, in one read)."""
+    """A group's families (survivor first) with their facts, what differs, and the
+    fingerprint of now (read with the store's stamp, in one read)."""
     org_id, email = key
     row = report.groups.filter((pl.col("org_id") == org_id) & (pl.col("email") == email)).row(
         0, named=True
@@ -347,6 +351,7 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup,
     with ctx.store.engine.connect() as conn:
         seen = ctx.store.stamp(conn)
         looked = preconditions.fingerprint(conn, ids)
+        families = with_facts(families, read_facts(ctx.store, conn, ids))
         primaries = dict(
             conn.execute(
                 select(g.c.family_id, g.c.guardian_id)

@@ -24,7 +24,7 @@ from famtriage.core.exports.fonts import PdfFonts, find_fonts, missing_glyphs
 from famtriage.core.exports.frame import ExportMeta, Steps, action_counts, export_frame, shown
 from famtriage.core.exports.pdf_canvas import FONT, LINE_H, Canvas
 from famtriage.core.files import private_target
-from famtriage.core.formatting import iso, money_display_expr
+from famtriage.core.formatting import counted, iso, money_display_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.safe_text import DISPLAY_LIMIT, display
 
@@ -131,9 +131,10 @@ def pdf_document(
     pdf.cell(
         0,
         LINE_H + 1,
-        f"{report.group_count} groups, {families.height} families in groups: "
-        f"{counts['merge']} to merge, {counts['delete']} to delete from, "
-        f"{counts['review']} to review.",
+        f"{counted(report.group_count, 'group')}, "
+        f"{counted(families.height, 'family', 'families')} in groups: "
+        f"{counts['merge']:,} to merge, {counts['delete']:,} to delete from, "
+        f"{counts['review']:,} to review.",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )

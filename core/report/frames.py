@@ -103,6 +103,13 @@ def _count_by_family(frame: pl.LazyFrame, name: str, when: str | None) -> pl.Laz
     return frame.group_by("family_id").agg(aggs)
 
 
+def full_name() -> pl.Expr:
+    """A person's name as shown ("First Last"; either may be missing, "" when both are)."""
+    return pl.concat_str(
+        [pl.col("first_name").fill_null(""), pl.col("last_name").fill_null("")], separator=" "
+    ).str.strip_chars()
+
+
 def primary_names(guardians: pl.LazyFrame) -> pl.LazyFrame:
     """Each family's primary guardian as a name ("First Last"): the primary with the
     lowest id when a family has several."""
@@ -110,15 +117,7 @@ def primary_names(guardians: pl.LazyFrame) -> pl.LazyFrame:
         guardians.filter(pl.col("is_primary"))
         .sort("guardian_id")
         .group_by("family_id")
-        .agg(
-            pl.concat_str(
-                [pl.col("first_name").fill_null(""), pl.col("last_name").fill_null("")],
-                separator=" ",
-            )
-            .str.strip_chars()
-            .first()
-            .alias("primary_guardian")
-        )
+        .agg(full_name().first().alias("primary_guardian"))
     )
 
 

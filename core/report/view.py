@@ -42,6 +42,17 @@ def sort_groups(groups: pl.DataFrame, key: str = "email", descending: bool = Fal
     return groups.sort(keys, descending=[descending] + [False] * (len(keys) - 1))
 
 
+def group_position(groups: pl.DataFrame, org_id: int, email: str) -> int | None:
+    """Where a group is in `groups` as sorted and filtered (None if it is not there): a
+    screen keeps its cursor on the same group when the order or the filter changes."""
+    found = (
+        groups.select("org_id", "email")
+        .with_row_index("_at")
+        .filter((pl.col("org_id") == org_id) & (pl.col("email") == email))
+    )
+    return int(found["_at"][0]) if found.height else None
+
+
 def group_families(report: Report, org_id: int, email: str) -> pl.DataFrame:
     """The families of one group, survivor first (the report's ranking order)."""
     return report.families.filter((pl.col("org_id") == org_id) & (pl.col("email") == email))

@@ -16,6 +16,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from famtriage.core.access.permissions import Actor
 from famtriage.core.emails import normalize_series
 from famtriage.core.errors import Conflict, PermissionDenied
+from famtriage.core.formatting import counted
 from famtriage.core.report import snapshot
 from famtriage.core.source.origin import MAX_PROBLEMS, Source, raise_problems, source_of
 from famtriage.core.source.reader import locate, read_located
@@ -231,8 +232,8 @@ def _audit(
     if everything:
         families = tables["families"].height
         summary = (
-            f"Rebuilt the whole store: {families} families in "
-            f"{tables['orgs'].height} organization(s)"
+            f"Rebuilt the whole store: {counted(families, 'family', 'families')} in "
+            f"{counted(tables['orgs'].height, 'organization')}"
         )
         payload: dict[str, object] = {"orgs": tables["orgs"]["org_id"].to_list()}
         write_entry(

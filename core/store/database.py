@@ -406,22 +406,27 @@ class Store:
         query = select(target) if where is None else select(target).where(where)
         return self.read_query(query, CANONICAL_DTYPES[table])
 
-    def read_query(self, query: Select[Any], dtypes: dict[str, pl.DataType]) -> pl.DataFrame:
+    def read_query(
+        self, query: Select[Any], dtypes: dict[str, pl.DataType], conn: Connection | None = None
+    ) -> pl.DataFrame:
         """Run a select through the driver's cursor (no per-value SQLAlchemy processing),
-        a batch of rows at a time, and type the columns in polars."""
+        a batch of rows at a time, and type the columns in polars. On `conn` when given
+        (a read that must see what the caller's other statements saw), else on its own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.read_query(query, dtypes, own)
         sql, params = compile_for_driver(query, self.engine.dialect)
         parts = []
-        with self.engine.connect() as conn:
-            cursor = driver(conn).cursor()
-            try:
-                cursor.execute(sql, params)
-                names = [d[0] for d in cursor.description]
-                while rows := cursor.fetchmany(FETCH_ROWS):
-                    parts.append(
-                        pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
-                    )
-            finally:
-                cursor.close()
+        cursor = driver(conn).cursor()
+        try:
+            cursor.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                parts.append(
+                    pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+                )
+        finally:
+            cursor.close()
         frame = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=names)
         return coerce_dtypes(frame, dtypes)
 

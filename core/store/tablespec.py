@@ -22,6 +22,20 @@ DATA_TABLES = (
 )
 """Tables an export holds, parents before children (the order to insert in)."""
 
+ROW_NOUNS: dict[str, tuple[str, str]] = {
+    "orgs": ("organization", "organizations"),
+    "families": ("family", "families"),
+    "guardians": ("guardian", "guardians"),
+    "students": ("student", "students"),
+    "enrollments": ("enrollment", "enrollments"),
+    "payments": ("payment", "payments"),
+    "policies": ("policy", "policies"),
+    "activity": ("activity row", "activity rows"),
+    "staff": ("staff member", "staff members"),
+    "user_groups": ("user group", "user groups"),
+}
+"""What one row of each table is called, and many ("1 family", "386 guardians")."""
+
 FAMILY_TABLES = DATA_TABLES[1:8]
 """The tables that hold families and their history (what the snapshot is built from)."""
 

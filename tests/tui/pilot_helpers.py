@@ -9,6 +9,7 @@ from typing import Any
 
 from pytest import MonkeyPatch
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -23,6 +24,11 @@ async def settle(pilot: Pilot) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()
+
+
+def on_screen(app: App) -> str:
+    """The current screen's text, as shown."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def press_settled(pilot: Pilot, *keys: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import DESK, INVITED, NAME, PAYLOAD, SHOWN
-from pilot_helpers import press_settled, settle
+from pilot_helpers import on_screen, press_settled, settle
 from terminal_support import check_terminal, recording
 from textual import events
 from textual.command import CommandPalette
@@ -38,11 +38,6 @@ from famtriage.tui.screens.tasks import TasksScreen
 from famtriage.tui.widgets.text_box import TextBox
 
 SIZE = (100, 30)
-
-
-def on_screen(app: FamtriageApp) -> str:
-    """The current screen's text, as shown."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 class Walk:

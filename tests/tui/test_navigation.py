@@ -89,7 +89,7 @@ async def test_report_moves_and_sorts(app: FamtriageApp) -> None:
         await pilot.press("S")
         assert groups.frame["families"].to_list()[:2] == [4, 3]
         status = app.screen.query_one("#report-status").render().plain
-        assert "sorted by families ↓" in status and "2026-01-15 09:30" in status
+        assert "sorted by families ▼" in status and "2026-01-15 09:30" in status
 
 
 async def test_search_as_you_type_then_open(app: FamtriageApp) -> None:
@@ -136,7 +136,7 @@ async def test_palette_opens_screens_and_runs_actions(app: FamtriageApp) -> None
         await pilot.pause(0.2)
         await pilot.press("enter")
         await settle(pilot)
-        assert "↓" in app.screen.query_one("#report-status").render().plain
+        assert "▼" in app.screen.query_one("#report-status").render().plain
 
 
 async def test_no_permission_says_why(desk_app: FamtriageApp) -> None:

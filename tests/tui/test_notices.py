@@ -25,7 +25,7 @@ async def test_a_snapshot_folder_open_to_all_is_shown_in_the_app(
         shown = [n.message for n in app._notifications]
     assert shown == [
         f"{folder}: other users may write to it (mode 0777); run chmod go-w on it; "
-        "the snapshot is not used, answers are read from the store (slower)"
+        "the snapshot is not used, answers are read from the store (slower)."
     ]
     assert list(folder.iterdir()) == []
 

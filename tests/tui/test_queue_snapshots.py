@@ -16,6 +16,11 @@ class TestQueue:
         presses = ("w", "n", "A")
         assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
 
+    def test_four_families_scrolled_80x24(self, snap_compare, app: FamtriageApp) -> None:
+        """The labels stay while the last family scrolls into view."""
+        presses = ("w", "n", "right", "right", "right")
+        assert snap_compare(app, terminal_size=(80, 24), run_before=keys(*presses))
+
     def test_four_families_160x50(self, snap_compare, app: FamtriageApp) -> None:
         presses = ("w", "n", "right")
         assert snap_compare(app, terminal_size=(160, 50), run_before=keys(*presses))

@@ -46,4 +46,4 @@ async def test_the_search_screen_says_how_many_matched(big_db: Path) -> None:
             await pilot.press("backspace")
         await press_settled(pilot, *"pair7@example.test")
         status = str(app.screen.query_one("#search-status").render())
-        assert status == "2 families · 2 exact, 0 partial"
+        assert status == "2 families · 2 exact, 0 partial."

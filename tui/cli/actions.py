@@ -339,7 +339,10 @@ def cmd_grant(args: argparse.Namespace) -> int:
 
     try:
         result = grant(context(args), args.group, args.permission)
-    except AlreadyGranted as held:
-        emit(display(str(held)))
+    except AlreadyGranted as held:  # nothing to do is not a refusal: exit 0, said so
+        if args.json:
+            emit(as_json({"audit_id": None, "action": "grant", "summary": str(held)}))
+        else:
+            emit(display(str(held)))
         return EXIT_OK
     return _print_result(args, result)

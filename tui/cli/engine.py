@@ -9,6 +9,7 @@ from pathlib import Path
 from famtriage.core.formatting import counted
 from famtriage.core.report.scopes import SCOPES
 from famtriage.core.safe_text import display
+from famtriage.core.store.tablespec import ROW_NOUNS
 from famtriage.tui.cli.common import (
     EXIT_OK,
     add_command,
@@ -113,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             demo.write_export(
                 demo.synthetic(args.families or 1000, args.seed), args.out, on_progress
             )
-        note(f"wrote a {args.families or 1000}-family export to {args.out}")
+        note(f"wrote a {args.families or 1000:,}-family export to {args.out}")
         return EXIT_OK
     ctx = context(args, filling=True)
     demo.require_rebuild(ctx)
@@ -122,7 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with progress("building the demo store") as on_progress:
         summary = demo.rebuild_store(ctx, args.families, args.seed, on_progress)
     note(
-        f"demo store ready: {summary.rows['families']} families in "
+        f"demo store ready: {counted(summary.rows['families'], 'family', 'families')} in "
         f"{counted(len(summary.orgs), 'organization')} at {ctx.store.url}"
     )
     return EXIT_OK
@@ -158,8 +159,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             on_progress=on_progress,
             sources=sources,
         )
-    counts = ", ".join(f"{n} {t}" for t, n in summary.rows.items() if n)
-    note(f"imported organization(s) {', '.join(map(str, summary.orgs))}: {counts}")
+    counts = ", ".join(counted(n, *ROW_NOUNS[t]) for t, n in summary.rows.items() if n)
+    orgs = "organization" if len(summary.orgs) == 1 else "organizations"
+    note(f"imported {orgs} {', '.join(map(str, summary.orgs))}: {counts}")
     return EXIT_OK
 
 
@@ -249,11 +251,14 @@ def cmd_readiness(args: argparse.Namespace) -> int:
     if args.json:
         emit(as_json(readiness_document(orgs)))
         return EXIT_OK
-    lines = ["ORG  NAME                          FAMILIES  GROUPS LEFT  LOGIN CONFLICTS  READY"]
+    lines = [
+        f"{'ORG':<4} {'NAME':<29} {'FAMILIES':>9}  {'GROUPS LEFT':>11}  "
+        f"{'LOGIN CONFLICTS':>15}  READY"
+    ]
     for o in orgs:
         lines.append(
-            f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9}  {o.groups_left:>11}  "
-            f"{o.login_conflicts:>15}  {'yes' if o.ready else 'no'}"
+            f"{o.org_id:<4} {display(o.name)[:29]:<29} {o.families:>9,}  {o.groups_left:>11,}  "
+            f"{o.login_conflicts:>15,}  {'yes' if o.ready else 'no'}"
         )
     emit("\n".join(lines))
     return EXIT_OK

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from famtriage.core.formatting import iso, money_display
+from famtriage.core.formatting import iso, money_display, money_display_expr
 from famtriage.core.report.family import FamilyDetail
 from famtriage.core.safe_text import display
 
 
 def _section(title: str, frame: pl.DataFrame, cols: list[str]) -> list[str]:
-    lines = [f"{title} ({frame.height})"]
+    lines = [f"{title} ({frame.height:,})"]
     for row in frame.select([c for c in cols if c in frame.columns]).iter_rows():
         lines.append("    " + "  ".join("" if v is None else display(str(v)) for v in row))
     return lines
@@ -38,11 +38,9 @@ def family_text(d: FamilyDetail) -> str:
     lines += _section(
         "Enrollments",
         d.enrollments,
-        ["enrollment_id", "student_id", "class_name", "start_date", "end_date"],
+        ["enrollment_id", "student_id", "student", "class_name", "start_date", "end_date"],
     )
-    payments = d.payments.with_columns(
-        pl.col("amount_cents").map_elements(money_display, return_dtype=pl.String).alias("amt")
-    )
+    payments = d.payments.with_columns(money_display_expr(pl.col("amount_cents")).alias("amt"))
     lines += _section(
         f"Payments, total {money_display(d.payments_total_cents)}",
         payments,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from famtriage.core.formatting import history_expr
+from famtriage.core.formatting import counted, counted_expr, history_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.safe_text import display_expr
 
@@ -59,10 +59,10 @@ def report_text(report: Report) -> str:
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_g"),
         pl.lit(-1, pl.Int64).alias("_r"),
         pl.format(
-            "org {}  {}  {} families  {}{}{}\n  {}",
+            "org {}  {}  {}  {}{}{}\n  {}",
             "org_id",
             _shown(pl.col("email")),
-            "families",
+            counted_expr(pl.col("families"), "family", "families"),
             pl.col("action").str.to_uppercase(),
             keep,
             flag,
@@ -89,9 +89,9 @@ def report_text(report: Report) -> str:
         ).alias("line"),
     )
     summary = (
-        f"FAM-12 ({report.scope}): {report.groups.height} groups, "
-        f"{report.families.height} families; "
-        f"{report.possible.height} possible-same-person sets (see --format json)\n"
+        f"FAM-12 ({report.scope}): {counted(report.groups.height, 'group')}, "
+        f"{counted(report.families.height, 'family', 'families')}; "
+        f"{counted(report.possible.height, 'possible-same-person set')} (see --format json)\n"
     )
     ordered = pl.concat([heads, lines]).sort("_g", "_r")["line"]
     return pl.concat([ordered, pl.Series([summary])]).str.join("\n").item()

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from famtriage.core.actions.audit import AuditEntry
 from famtriage.core.actions.audit_view import PayloadSummary
+from famtriage.core.formatting import sentence
 from famtriage.core.safe_text import HEADING_LIMIT, display
 
 
@@ -61,14 +62,15 @@ class AuditEntryModal(ModalScreen[bool]):
                 id="entry-title",
                 markup=False,
             )
-            yield Static(display(e.summary), id="entry-summary", markup=False)
+            yield Static(display(sentence(e.summary)), id="entry-summary", markup=False)
             with VerticalScroll(id="entry-rows"):
                 yield Static(
                     "\n".join(display(line) for line in self.payload.lines) or "(no row images)",
                     id="entry-lines",
                     markup=False,
                 )
-            undo = "u undoes it." if self.refusal is None else f"Undo: {display(self.refusal)}"
+            refusal = self.refusal
+            undo = "u undoes it." if refusal is None else f"Undo: {display(sentence(refusal))}"
             yield Static(undo, id="entry-undo", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

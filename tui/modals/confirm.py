@@ -11,7 +11,7 @@ from typing import ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -22,15 +22,18 @@ from famtriage.tui.widgets.key_notice import KeyNotice
 
 class ConfirmModal(ModalScreen[bool]):
     """Dismisses with True only on y or the Yes button. The question and its detail may
-    quote customer data: shown as plain text, escaped (the detail line by line)."""
+    quote customer data: shown as plain text, escaped (the detail line by line). The
+    dialog takes the window's width (up to 100 columns), so a detail wraps as little as
+    the terminal allows."""
 
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
     ConfirmModal > Vertical {
-        width: 70; max-width: 95%; height: auto;
+        width: 100%; max-width: 100; height: auto; max-height: 100%;
         border: thick $warning; background: $surface; padding: 1 2;
     }
     ConfirmModal #confirm-question { text-style: bold; }
+    ConfirmModal #confirm-scroll { height: auto; max-height: 60vh; }
     ConfirmModal Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmModal Button { margin-left: 1; }
     """
@@ -56,8 +59,9 @@ class ConfirmModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(display(self.question), id="confirm-question", markup=False)
-            if self.detail:
-                yield Static(display_lines(self.detail), id="confirm-detail", markup=False)
+            if self.detail:  # a long one scrolls: the buttons always show
+                with VerticalScroll(id="confirm-scroll", can_focus=False):
+                    yield Static(display_lines(self.detail), id="confirm-detail", markup=False)
             yield KeyNotice(id="confirm-ignored")
             with Horizontal():
                 yield Button("Yes (y)", variant="warning", id="yes")

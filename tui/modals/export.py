@@ -48,7 +48,7 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     DEFAULT_CSS = """
     ExportModal { align: center middle; }
     ExportModal > Vertical {
-        width: 72; max-width: 100%; height: auto;
+        width: 100%; max-width: 100; height: auto;
         border: thick $primary; background: $surface; padding: 0 1;
     }
     ExportModal #export-title { text-style: bold; }

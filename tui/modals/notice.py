@@ -10,17 +10,18 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from famtriage.core.formatting import sentence
 from famtriage.core.safe_text import display
 
 
 class NoticeModal(ModalScreen[None]):
     """Title and message as plain text, each one paragraph, escaped (messages may quote
-    customer data: a line feed in one shows as ␊)."""
+    customer data: a line feed in one shows as ␊); the message as a sentence."""
 
     DEFAULT_CSS = """
     NoticeModal { align: center middle; }
     NoticeModal > Vertical {
-        width: 70; max-width: 95%; height: auto; max-height: 90%;
+        width: 100%; max-width: 100; height: auto; max-height: 90%;
         border: thick $error; background: $surface; padding: 1 2;
     }
     NoticeModal #notice-title { text-style: bold; margin-bottom: 1; }
@@ -38,7 +39,7 @@ class NoticeModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(display(self.title_text), id="notice-title", markup=False)
-            yield Static(display(self.message), id="notice-message", markup=False)
+            yield Static(display(sentence(self.message)), id="notice-message", markup=False)
             yield Button("OK", variant="primary", id="notice-ok")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

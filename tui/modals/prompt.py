@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from famtriage.core.errors import FamtriageError
+from famtriage.core.formatting import sentence
 from famtriage.core.safe_text import display
 from famtriage.tui.widgets.text_box import TextBox
 
@@ -30,7 +31,7 @@ class PromptModal(ModalScreen[str | None]):
     DEFAULT_CSS = """
     PromptModal { align: center middle; }
     PromptModal > Vertical {
-        width: 76; max-width: 96%; height: auto;
+        width: 100%; max-width: 100; height: auto;
         border: thick $primary; background: $surface; padding: 0 1;
     }
     PromptModal #prompt-title { text-style: bold; }
@@ -76,7 +77,7 @@ class PromptModal(ModalScreen[str | None]):
     def _show(self, text: str, problem: str | None, submit: bool) -> None:
         if not self.is_attached:
             return
-        self.query_one("#prompt-problem", Static).update(display(problem or ""))
+        self.query_one("#prompt-problem", Static).update(display(sentence(problem or "")))
         if submit and problem is None:
             self.dismiss(text)
 

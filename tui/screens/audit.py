@@ -14,6 +14,7 @@ from famtriage.core.actions.audit import AuditEntry, audit_entries
 from famtriage.core.actions.audit_view import payload_summary
 from famtriage.core.actions.undo import undo, undo_refusal
 from famtriage.core.errors import Conflict, NotFound
+from famtriage.core.formatting import counted, sentence
 from famtriage.core.safe_text import display
 from famtriage.tui.messages import ActionDone, AuditListed
 from famtriage.tui.modals.audit_entry import AuditEntryModal
@@ -26,7 +27,7 @@ AUDIT_COLUMNS = [
     Column("_at", "At (UTC)", max_width=16),
     Column("staff", "By", max_width=16),
     Column("action", "Action", max_width=12),
-    Column("summary", "Summary", flex=True),
+    Column("summary", "Summary", flex=True, wrap=True),
     Column("_undone", "Undone", max_width=10),
 ]
 
@@ -76,7 +77,8 @@ class AuditScreen(AppScreen):
         cursor = ids.index(kept) if kept in ids else table.cursor_row  # newer rows above
         table.show(_entry_rows(message.entries), cursor=cursor)
         self.query_one("#audit-status", Static).update(
-            f"{len(message.entries)} entries, newest first · Enter shows what changed"
+            f"{counted(len(message.entries), 'entry', 'entries')}, newest first. "
+            "Enter shows what changed."
         )
         wanted, self.wanted = self.wanted, None
         if wanted in ids:
@@ -110,7 +112,8 @@ class AuditScreen(AppScreen):
     def _confirm(self, entry: AuditEntry) -> None:
         question = f"Undo #{entry.audit_id} ({entry.action})?"
         detail = (
-            f"{display(entry.summary)}\nEverything it changed is restored, and the undo is audited."
+            f"{display(sentence(entry.summary))}\n"
+            "Everything it changed is restored, and the undo is audited."
         )
         self.app.push_screen(
             ConfirmModal(question, detail),

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 
 from famtriage.core.access.views import can_view, require_view
 from famtriage.core.errors import PermissionDenied
-from famtriage.core.formatting import counted
+from famtriage.core.formatting import counted, sentence
 from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.core.tasks import list_tasks
@@ -25,7 +25,7 @@ from famtriage.tui.widgets.frame_table import Column, FrameTable
 RECENT_TASKS = 5
 ORG_COLUMNS = [
     Column("org", "Org", right=True),
-    Column("name", "Organization", flex=True),
+    Column("name", "Organization", flex=True, wrap=True),
     Column("families", "Families", right=True),
     Column("left", "Groups left", right=True),
     Column("merge", "Merge", right=True),
@@ -113,7 +113,7 @@ class DashboardScreen(AppScreen):
             for hidden in ("#orgs", "#recent", "#recent-title"):
                 self.query_one(hidden).display = False
             self.query_one("#orgs-note", Static).update(
-                display(f"Login-readiness needs the FAM-12 permission: {exc}")
+                display(sentence(f"Login-readiness needs the FAM-12 permission: {exc}"))
             )
 
     def on_screen_resume(self) -> None:
@@ -161,10 +161,10 @@ def _org_rows(orgs: list[OrgReadiness]) -> pl.DataFrame:
             "name": [o.name for o in orgs],
             "families": [f"{o.families:,}" for o in orgs],
             "left": [f"{o.groups_left:,}" for o in orgs],
-            "merge": [str(o.by_action.get("merge", 0)) for o in orgs],
-            "delete": [str(o.by_action.get("delete", 0)) for o in orgs],
-            "review": [str(o.by_action.get("review", 0)) for o in orgs],
-            "ready": ["yes" if o.ready else f"no ({o.login_conflicts} shared)" for o in orgs],
+            "merge": [f"{o.by_action.get('merge', 0):,}" for o in orgs],
+            "delete": [f"{o.by_action.get('delete', 0):,}" for o in orgs],
+            "review": [f"{o.by_action.get('review', 0):,}" for o in orgs],
+            "ready": ["yes" if o.ready else f"no ({o.login_conflicts:,} shared)" for o in orgs],
         },
         schema=dict.fromkeys([c.key for c in ORG_COLUMNS], pl.String),
     )

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from famtriage.core.formatting import iso, money_display, money_display_expr
+from famtriage.core.formatting import counted, iso, money_display, money_display_expr
 from famtriage.core.report.family import FamilyDetail, GroupOf, family_groups
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.messages import FamilyGroups
@@ -110,10 +110,10 @@ class FamilyScreen(AppScreen):
         )
         yield Static(
             f"created {created} · {'has history' if d.has_history else 'no history'} · "
-            f"guardians {d.guardians.height}, students {d.students.height}, "
-            f"enrollments {d.enrollments.height}, payments {d.payments.height} "
-            f"({money_display(d.payments_total_cents)}), policies {d.policies.height}, "
-            f"activity {d.activity.height}",
+            f"{counted(d.guardians.height, 'guardian')}, {counted(d.students.height, 'student')}, "
+            f"{counted(d.enrollments.height, 'enrollment')}, {_payments(d)}, "
+            f"{counted(d.policies.height, 'policy', 'policies')}, "
+            f"{counted(d.activity.height, 'activity row')}",
             id="family-summary",
             markup=False,
         )
@@ -125,10 +125,7 @@ class FamilyScreen(AppScreen):
                         columns, id=f"{name}-table", selectable=False, empty_text=f"No {name}."
                     )
                     if name == "payments":
-                        yield Static(
-                            f"Total {money_display(d.payments_total_cents)}",
-                            id="payments-total",
-                        )
+                        yield Static(f"{_payments(d).capitalize()}.", id="payments-total")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -178,6 +175,11 @@ class FamilyScreen(AppScreen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self.query_one(f"#{event.pane.id}-table", FrameTable).focus()
+
+
+def _payments(d: FamilyDetail) -> str:
+    """ "6 payments, total $333.75": the count and the sum core computed."""
+    return f"{counted(d.payments.height, 'payment')}, total {money_display(d.payments_total_cents)}"
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from famtriage.core.formatting import history_expr
+from famtriage.core.formatting import counted, history_expr
 from famtriage.core.report.fam12 import Report
 from famtriage.core.report.view import group_families, group_row
 from famtriage.core.safe_text import HEADING_LIMIT, display
@@ -20,10 +20,10 @@ from famtriage.tui.widgets.frame_table import Column, FrameTable
 FAMILY_COLUMNS = [
     Column("role", "Role", max_width=8),
     Column("_id", "Family", right=True),
-    Column("family_name", "Name", max_width=20),
-    Column("primary_guardian", "Guardian", max_width=18),
+    Column("family_name", "Name", max_width=20, wrap=True),
+    Column("primary_guardian", "Guardian", max_width=18, wrap=True),
     Column("_created", "Created", max_width=10),
-    Column("_history", "History", flex=True),
+    Column("_history", "History", flex=True, wrap=True),
 ]
 
 
@@ -56,7 +56,7 @@ class GroupScreen(AppScreen):
         yield Header()
         yield Static(
             f"{display(self.email, HEADING_LIMIT)} · {display(org, HEADING_LIMIT)} · "
-            f"{group.get('families', 0)} families · "
+            f"{counted(group.get('families', 0), 'family', 'families')} · "
             f"{action}{invalid}",
             id="group-title",
             markup=False,

@@ -50,6 +50,7 @@ from famtriage.core.actions.queue_steps import (
     undo_last,
 )
 from famtriage.core.errors import FamtriageError, PermissionDenied
+from famtriage.core.formatting import sentence
 from famtriage.tui.messages import QueueLoaded, StepsFinished, StepsPrepared, StepsRefused
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
@@ -339,7 +340,7 @@ class QueueScreen(AppScreen):
         """Refused before asking (permission, or the group changed): the group is read
         again, in case it changed."""
         if self.place is not None:
-            note = f"{_refused(message.error)}: {message.error} Nothing was changed."
+            note = sentence(f"{_refused(message.error)}: {message.error}") + " Nothing was changed."
             self._go_to(self.place, note, error=True, reload=True)
 
     def on_steps_prepared(self, message: StepsPrepared) -> None:
@@ -391,8 +392,8 @@ class QueueScreen(AppScreen):
     async def on_steps_finished(self, message: StepsFinished) -> None:
         key = self.place.key if self.place is not None else None
         if message.error is not None:
-            note = f"{_refused(message.error)}: {message.error} Nothing was changed; "
-            note += "the group was reloaded."
+            note = sentence(f"{_refused(message.error)}: {message.error}")
+            note += " Nothing was changed; the group was reloaded."
         elif message.undo:
             self.history.pop()
             note = "Undone: " + "; ".join(r.summary for r in message.results)

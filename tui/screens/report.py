@@ -23,7 +23,7 @@ from famtriage.core.exports.frame import ExportMeta
 from famtriage.core.exports.write import export_report
 from famtriage.core.formatting import counted
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.view import SORT_KEYS, filter_groups, sort_groups
+from famtriage.core.report.view import SORT_KEYS, filter_groups, group_position, sort_groups
 from famtriage.core.safe_text import display
 from famtriage.core.tasks import load_task_report, start_report_task, task_meta
 from famtriage.tui.messages import (
@@ -37,16 +37,16 @@ from famtriage.tui.messages import (
 from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
-from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.frame_table import SORT_ARROWS, Column, FrameTable
 from famtriage.tui.widgets.lookalike_sets import LookalikeSets
 from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
-    Column("_org", "Org", right=True),
-    Column("email", "Email", max_width=34),
-    Column("_families", "Fams", right=True),
-    Column("action", "Do", max_width=7),
-    Column("reason", "Why", flex=True),
+    Column("_org", "Org", right=True, sort="org_id"),
+    Column("email", "Email", max_width=34, sort="email"),
+    Column("_families", "Fams", right=True, sort="families"),
+    Column("action", "Do", max_width=7, sort="action"),
+    Column("reason", "Why", flex=True, wrap=True),
 ]
 GROUP_ACTIONS = frozenset({"focus_filter", "sort_next", "sort_reverse", "focus_table"})
 """Keys that work on the groups: off while the look-alike sets are shown."""
@@ -89,8 +89,7 @@ class ReportScreen(AppScreen):
             key_display="L",
             show=False,  # the status line offers it, with how many sets there are
             id="report.lookalikes",
-            tooltip="Show the look-alike logins (Gmail dots, +tags): possibly the same person, "
-            "never grouped or merged. Again: back to the groups.",
+            tooltip="Look-alike logins: possibly the same person.",
         ),
         Binding(
             "down",
@@ -208,15 +207,17 @@ class ReportScreen(AppScreen):
             return
         text = self.query_one("#filter", Input).value
         rows = sort_groups(filter_groups(self._rows, text), self._sort_key, self._descending)
-        table.show(rows)
-        arrow = "↓" if self._descending else "↑"
-        shown = f"{rows.height:,} of {self._rows.height:,}" if text.strip() else f"{rows.height:,}"
+        current = table.current_row()  # the cursor stays on its group if it is still shown
+        at = group_position(rows, current["org_id"], current["email"]) if current else None
+        table.show(rows, cursor=at or 0, sorted_by=(self._sort_key, self._descending))
+        arrow = SORT_ARROWS[self._descending]
+        total = counted(self._rows.height, "group")
+        shown = f"{rows.height:,} of {total}" if text.strip() else total
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
         sets = self.report.possible.height
-        looks = f" · L shows {counted(sets, 'look-alike set')}" if sets else ""
+        looks = f" L shows {counted(sets, 'look-alike set')}." if sets else ""
         self.query_one("#report-status", Static).update(
-            f"{shown} groups · sorted by {SORT_KEYS[self._sort_key]} {arrow} · generated {stamp}"
-            + looks
+            f"{shown}, sorted by {SORT_KEYS[self._sort_key]} {arrow}; generated {stamp}." + looks
         )
 
     @on(Input.Changed, "#filter")
@@ -303,7 +304,7 @@ class ReportScreen(AppScreen):
         self.notify(f"Wrote {path}", title="Exported", markup=False, timeout=10)
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
-        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}")
+        self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}.")
 
     @on(FrameTable.Selected, "#lookalike-table")
     def _open_family(self, event: FrameTable.Selected) -> None:

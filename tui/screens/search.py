@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from famtriage.core.errors import InputError
+from famtriage.core.formatting import sentence
 from famtriage.core.report.search import SearchHit, search_families
 from famtriage.core.safe_text import display
 from famtriage.tui.screens.base import AppScreen
@@ -102,11 +103,11 @@ class SearchScreen(AppScreen):
             result = await asyncio.to_thread(search_families, self.ctx, query)
         except InputError as exc:
             table.show(_hit_rows(()))
-            status.update(display(str(exc)))
+            status.update(display(sentence(str(exc))))
             return
         table.show(_hit_rows(result.hits))
         more = " (type more of the address to narrow it)" if result.truncated else ""
-        status.update(result.summary[0].upper() + result.summary[1:] + more)
+        status.update(sentence(result.summary[0].upper() + result.summary[1:] + more))
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
+from famtriage.core.formatting import counted
 from famtriage.core.tasks import TaskHandle, TaskRecord, list_tasks
 from famtriage.tui.messages import TasksListed
 from famtriage.tui.screens.base import AppScreen
@@ -27,7 +28,7 @@ TASK_COLUMNS = [
     Column("_started", "Started", max_width=16),
     Column("_took", "Took", right=True),
     Column("_staff", "By", max_width=24),
-    Column("_orgs", "Organizations", flex=True),
+    Column("_orgs", "Organizations", flex=True, wrap=True),
 ]
 
 
@@ -66,7 +67,8 @@ class TasksScreen(AppScreen):
         table.show(task_rows(message.tasks), cursor=table.cursor_row)
         running = sum(t.state == "running" for t in message.tasks)
         self.query_one("#tasks-status", Static).update(
-            f"{len(message.tasks)} tasks · {running} running · Enter opens a finished report"
+            f"{counted(len(message.tasks), 'task')}, {running:,} running. "
+            "Enter opens a finished report."
         )
         self.refresh_bindings()
 

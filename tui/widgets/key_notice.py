@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
+from famtriage.core.formatting import counted, sentence
 from famtriage.core.safe_text import display
 
 
@@ -24,7 +25,7 @@ class KeyNotice(Static):
     """`busy` shows work in progress; `dropped` adds an ignored key; `clear` forgets them."""
 
     DEFAULT_CSS = """
-    KeyNotice { height: auto; max-height: 2; padding: 0 1; }
+    KeyNotice { height: auto; padding: 0 1; }
     KeyNotice.-dropped { color: $warning; text-style: bold; }
     """
 
@@ -64,7 +65,7 @@ class KeyNotice(Static):
             shown = ", ".join(self.keys[-8:]) + (", …" if n > 8 else "")
             if self.work:
                 text.append("\n")
-            text.append(f"Ignored {n} key{'s' if n != 1 else ''} ({display(shown)}): {self.why}")
+            text.append(sentence(f"Ignored {counted(n, 'key')} ({display(shown)}): {self.why}"))
         self.set_class(bool(self.keys), "-dropped")
         self.display = bool(self.work or self.keys)
         self.update(text)

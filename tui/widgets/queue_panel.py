@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from famtriage.core.actions.queue import QueueView
+from famtriage.core.formatting import sentence
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.widgets.family_columns import FamilyColumns
 from famtriage.tui.widgets.key_notice import KeyNotice
@@ -63,7 +64,7 @@ class QueuePanel(Vertical):
         group = view.group
         with self.app.batch_update():
             self.query_one("#queue-position", Static).update(heading(view))
-            skipped = f" · {len(view.skipped)} skipped" if view.skipped else ""
+            skipped = f" · {len(view.skipped):,} skipped" if view.skipped else ""
             self.query_one("#queue-progress", Static).update(view.progress.text + skipped)
             self.columns.display = group is not None
             reason = self.query_one("#queue-reason", Static)
@@ -81,7 +82,8 @@ class QueuePanel(Vertical):
             self.say(note, error)
 
     def say(self, note: str, error: bool = False) -> None:
-        """The line under the families; it may quote customer data (escaped)."""
+        """The line under the families, as a sentence; it may quote customer data
+        (escaped)."""
         box = self.query_one("#queue-message", Static)
         box.set_class(error, "-error")
-        box.update(display(note))
+        box.update(display(sentence(note)))
