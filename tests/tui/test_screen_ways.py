@@ -86,7 +86,7 @@ async def test_a_group_resolved_meanwhile_is_said_so(app: FamtriageApp, ctx: Con
         delete(ctx, 1021)  # someone else resolves it while the group screen is open
         await press_settled(pilot, "w")
         assert queue_key(app) == (1, "bob at stone.com")  # the first group left
-        assert "sam.lee@post.net is no longer in the queue" in queue_message(app)
+        assert "sam.lee@post.net is not in the queue now" in queue_message(app)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -414,7 +414,7 @@ def arrival(view: QueueView, want: GroupKey) -> str:
     """What the queue says when another screen opened it at `want`."""
     if view.group is not None and view.group.key == want:
         return ""
-    return f"{want[1]} is no longer in the queue (resolved, or changed since it was shown)."
+    return f"{want[1]} is not in the queue now (resolved meanwhile, or not one of its groups)."
 
 
 def _refused(error: FamtriageError) -> str:
