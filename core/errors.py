@@ -37,6 +37,13 @@ class Cancelled(FamtriageError):
     exit_code = 1
 
 
+class Interrupted(Cancelled):
+    """The user interrupted a command (Ctrl-C) while it ran a task; the task is recorded
+    as cancelled and nothing of it was kept. 130 is what a shell reports for SIGINT."""
+
+    exit_code = 130
+
+
 def reason(exc: BaseException) -> str:
     """A library exception as one short line: its first line, without the pointer to
     SQLAlchemy's web page or the driver's class name in brackets."""

@@ -64,22 +64,32 @@ def private_target(path: Path, *, force: bool = True) -> Iterator[Path]:
     room or rights says so about `path`, in one line.
     """
     path = check_target(path, force=force)
+    prefix = f".{path.name}.{secrets.token_hex(4)}."
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot create a file there: {exc.strerror}") from exc
-    os.close(fd)
-    try:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+        except OSError as exc:
+            raise InputError(f"{path.parent}: cannot create a file there: {exc.strerror}") from exc
+        os.close(fd)
         os.chmod(tmp, 0o600)
         yield Path(tmp)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _remove_temp(path.parent, prefix)
         if isinstance(exc, OSError) and exc.strerror:
             raise InputError(f"{path}: cannot write: {exc.strerror}") from exc
         raise
+
+
+def _remove_temp(folder: Path, prefix: str) -> None:
+    """Remove the temp file named with `prefix` (unique to one write), found by its name:
+    a Ctrl-C (KeyboardInterrupt) may come while it is made, before its name is known."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            if name.startswith(prefix):
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
 
 
 def write_private(path: Path, data: bytes, *, force: bool = True) -> Path:
@@ -130,8 +140,8 @@ class PrivateFolder:
         target = self.path / name
         tmp = self.path / f".{name}.{secrets.token_hex(8)}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
-            try:
+            try:  # the name is known first: a Ctrl-C right after the open still removes it
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
                 with os.fdopen(fd, "wb") as f:
                     f.write(data)
                 os.replace(tmp, target)

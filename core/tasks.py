@@ -1,187 +1,142 @@
-"""Background FAM-12 report tasks, and the stored results they leave behind.
+"""Tasks: FAM-12 reports run in the background, and reports or exports a caller runs
+itself but wants listed (the CLI's `report`, every export to a file).
 
-A task runs `report_for_context` in a thread, reports its stages through
+A background task runs `report_for_context` in a thread, reports its stages through
 `on_progress(done, total)`, stops between stages when cancelled, and persists a finished
-report (frames as Parquet, metadata as JSON) under the user data dir, so the TUI's task
-list and `famtriage tasks export` can reopen it without recomputing. The directory is
-0700 and every file 0600: results hold personal data. A task's frames are written before
-its record says "done", so a cancelled or crashed task never leaves a partial result.
+report (`core.task_store`), so the TUI's task list and `famtriage tasks export` can
+reopen it without recomputing. A task's frames are written before its record says
+"done", so a cancelled or crashed task never leaves a partial result. Each report task
+records the store's stamp when it read it: a task whose stamp is not the store's now
+may be stale.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import json
 import os
-import shutil
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from famtriage.core.errors import Cancelled, Conflict, FamtriageError, NotFound
+from famtriage.core.errors import Cancelled, Conflict, FamtriageError, Interrupted, NotFound
 from famtriage.core.exports.frame import ExportMeta
-from famtriage.core.files import PrivateFolder
 from famtriage.core.formatting import iso
 from famtriage.core.report.fam12 import Report
-from famtriage.core.store.config import data_dir
+from famtriage.core.task_store import (
+    KIND_EXPORT,
+    KIND_REPORT,
+    TaskRecord,
+    new_task_dir,
+    read_frames,
+    read_record,
+    save_frames,
+    save_record,
+    stored_records,
+    tasks_dir,
+)
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is loaded only by a task that runs a report
     from famtriage.core.access.context import Context
+    from famtriage.core.store.database import Stamp
 
-KIND_REPORT = "report"
-STATES = ("running", "done", "cancelled", "failed", "interrupted")
-_FRAMES = ("families", "groups", "possible")
 _STAGES = 3  # load, build, save
-KEEP = 100
 
 ProgressCallback = Callable[[float, int], None]
 
 
-@dataclass(frozen=True)
-class TaskRecord:
-    """What the task list shows about one task, and what an export of it prints."""
-
-    task_id: int
-    kind: str
-    state: str
-    progress: float
-    started_at: datetime
-    finished_at: datetime | None
-    staff: str | None
-    org_ids: tuple[int, ...]
-    scope: str
-    org_names: dict[int, str] = field(default_factory=dict, hash=False)
-    generated_at: datetime | None = None
-    duration_s: float | None = None
-    error: str | None = None
-    pid: int | None = None
-    store: str | None = None
-    """The identity of the store it ran on (tasks live in the user's data dir, shared by
-    every store that user opens)."""
-
-    @property
-    def org_id(self) -> int | None:
-        """The organization, when the task covered exactly one."""
-        return self.org_ids[0] if len(self.org_ids) == 1 else None
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        for key in ("started_at", "finished_at", "generated_at"):
-            value = data[key]
-            data[key] = value.isoformat() if value is not None else None
-        data["org_ids"] = list(self.org_ids)
-        data["org_names"] = {str(k): v for k, v in self.org_names.items()}
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> TaskRecord:
-        def when(key: str) -> datetime | None:
-            return datetime.fromisoformat(data[key]) if data.get(key) else None
-
-        return cls(
-            task_id=int(data["task_id"]),
-            kind=data["kind"],
-            state=data["state"],
-            progress=float(data["progress"]),
-            started_at=datetime.fromisoformat(data["started_at"]),
-            finished_at=when("finished_at"),
-            staff=data.get("staff"),
-            org_ids=tuple(data.get("org_ids") or ()),
-            scope=data.get("scope", "primary"),
-            org_names={int(k): v for k, v in (data.get("org_names") or {}).items()},
-            generated_at=when("generated_at"),
-            duration_s=data.get("duration_s"),
-            error=data.get("error"),
-            pid=data.get("pid"),
-            store=data.get("store"),
-        )
+def store_stamp(ctx: Context) -> Stamp:
+    """Where the session's store stands now (`Store.stamp`)."""
+    with ctx.store.engine.connect() as conn:
+        return ctx.store.stamp(conn)
 
 
-def tasks_dir() -> PrivateFolder:
-    """The folder of stored tasks, in the user data dir: refused, with the path and why,
-    unless it is the user's own and no one else may write to it (a result planted there
-    would be shown as a report)."""
-    return PrivateFolder.open(data_dir() / "tasks")
-
-
-def _task_ids(root: PrivateFolder) -> list[int]:
-    return [int(name) for name in root.names() if name.isdigit()]
-
-
-def _prune(root: PrivateFolder) -> None:
-    """Keep the newest KEEP tasks: a cron job running `report` must not fill the disk."""
-    for task_id in sorted(_task_ids(root), reverse=True)[KEEP:]:
-        shutil.rmtree(root.path / str(task_id), ignore_errors=True)
-
-
-def _new_task_dir() -> int:
-    """The next free task id, its private folder made (safe across processes)."""
-    root = tasks_dir()
-    _prune(root)
-    task_id = max(_task_ids(root), default=0) + 1
-    while True:
-        try:
-            (root.path / str(task_id)).mkdir(mode=0o700)
-        except FileExistsError:
-            task_id += 1
-            continue
-        return task_id
-
-
-def _task_folder(task_id: int) -> PrivateFolder:
-    return tasks_dir().folder(str(task_id))
-
-
-def _save_record(record: TaskRecord) -> None:
-    data = json.dumps(record.to_json(), ensure_ascii=False).encode("utf-8")
-    _task_folder(record.task_id).write("task.json", data)
-
-
-def _save_frames(task_id: int, report: Report) -> None:
-    folder = _task_folder(task_id)
-    for name in _FRAMES:
-        buffer = io.BytesIO()
-        getattr(report, name).write_parquet(buffer, compression="lz4")
-        folder.write(f"{name}.parquet", buffer.getvalue())
-
-
-def _begin(
-    staff: str | None,
-    orgs: dict[int, str],
-    scope: str,
-    started_at: datetime | None = None,
-    store: str | None = None,
-) -> TaskRecord:
-    task_id = _new_task_dir()
-    record = TaskRecord(
-        task_id=task_id,
-        kind=KIND_REPORT,
-        state="running",
-        progress=0.0,
-        started_at=started_at or datetime.now().astimezone(),
-        finished_at=None,
-        staff=staff,
-        org_ids=tuple(orgs),
-        scope=scope,
-        org_names=dict(orgs),
-        pid=os.getpid(),
-        store=store,
-    )
-    _save_record(record)
+def _begin(record: TaskRecord) -> TaskRecord:
+    """`record` (its id left 0) as a new running task of this process, stored."""
+    record = replace(record, task_id=new_task_dir(), pid=os.getpid())
+    save_record(record)
     return record
+
+
+def begin_report(ctx: Context, scope: str) -> TaskRecord:
+    """Record a FAM-12 report as running (needs reports.fam12), with the store's stamp
+    read before the report reads the store: a write in between makes the task look
+    stale, never fresh. A folder that cannot be written is a `Conflict` naming it."""
+    ctx.actor.require("reports.fam12")
+    stamp = store_stamp(ctx)
+    orgs = ctx.org_names()
+    return _writing(
+        lambda: _begin(
+            TaskRecord(
+                task_id=0,
+                kind=KIND_REPORT,
+                state="running",
+                progress=0.0,
+                started_at=datetime.now().astimezone(),
+                finished_at=None,
+                staff=ctx.actor.email,
+                org_ids=tuple(orgs),
+                scope=scope,
+                org_names=orgs,
+                store=stamp.store_id,
+                generation=stamp.generation,
+                epoch=stamp.epoch,
+            )
+        )
+    )
+
+
+def begin_export(
+    ctx: Context, source: TaskRecord, output: str, fmt: str, selection: str | None = None
+) -> TaskRecord:
+    """Record an export of task `source`'s report to `output` as running: it covers the
+    source's organizations, its data is as old as the source's, and `ctx`'s staff
+    member runs it."""
+    return _writing(
+        lambda: _begin(
+            replace(
+                source,
+                kind=KIND_EXPORT,
+                state="running",
+                progress=0.0,
+                started_at=datetime.now().astimezone(),
+                finished_at=None,
+                generated_at=None,
+                duration_s=None,
+                error=None,
+                staff=ctx.actor.email,
+                source_task=source.task_id,
+                output=output,
+                fmt=fmt,
+                selection=selection,
+            )
+        )
+    )
+
+
+def finish_task(
+    record: TaskRecord, state: str, report: Report | None = None, error: str | None = None
+) -> TaskRecord:
+    """End a task begun in this thread: its result's frames first (a report), then the
+    record; a file that cannot be written is a `Conflict` naming it."""
+    return _writing(lambda: _finish(record, state, report, error))
+
+
+def _writing(write: Callable[[], TaskRecord]) -> TaskRecord:
+    try:
+        return write()
+    except OSError as exc:
+        raise Conflict(f"{exc.filename}: cannot write: {exc.strerror}") from exc
 
 
 def _finish(record: TaskRecord, state: str, report: Report | None, error: str | None) -> TaskRecord:
     if report is not None:
-        _save_frames(record.task_id, report)
+        save_frames(record.task_id, report)
     done = _ended(record, state, report, error)
-    _save_record(done)
+    save_record(done)
     return done
 
 
@@ -196,22 +151,6 @@ def _ended(record: TaskRecord, state: str, report: Report | None, error: str | N
         duration_s=round((now - record.started_at).total_seconds(), 3),
         error=error,
     )
-
-
-def record_report(
-    report: Report,
-    staff: str | None,
-    orgs: dict[int, str],
-    duration_s: float,
-    store: str | None = None,
-) -> TaskRecord:
-    """Store a report computed elsewhere (the CLI's `report`) as a finished task; a file
-    that cannot be written is a `Conflict` naming it."""
-    started = datetime.fromtimestamp(time.time() - duration_s).astimezone()
-    try:
-        return _finish(_begin(staff, orgs, report.scope, started, store), "done", report, None)
-    except OSError as exc:
-        raise Conflict(f"{exc.filename}: cannot write: {exc.strerror}") from exc
 
 
 class TaskHandle:
@@ -269,8 +208,7 @@ def start_report_task(
     `on_progress(done, total)` is called from the task's thread: a UI must hop back to
     its own thread (Textual: `call_from_thread` or a message) before touching widgets.
     """
-    ctx.actor.require("reports.fam12")
-    handle = TaskHandle(_begin(ctx.actor.email, ctx.org_names(), scope, store=ctx.store.store_id()))
+    handle = TaskHandle(begin_report(ctx, scope))
     threading.Thread(
         target=_run, args=(handle, ctx, scope, on_progress), daemon=True, name="fam12"
     ).start()
@@ -298,19 +236,67 @@ def _run(
     except Cancelled:
         handle._ended(_finish(handle.record, "cancelled", None, None))
     except Exception as exc:  # recorded for the task list; the thread must not die silently
-        why = (
-            f"{exc.filename}: cannot write: {exc.strerror}"
-            if isinstance(exc, OSError) and exc.filename
-            else str(exc) or type(exc).__name__
-        )
-        failed = _ended(handle.record, "failed", None, why)
-        with contextlib.suppress(OSError, FamtriageError):  # a full disk: the handle still ends
-            _save_record(failed)
-        handle._ended(failed)
+        handle._ended(_end_quietly(handle.record, "failed", _failure(exc)))
 
 
-def tasks_document(records: list[TaskRecord]) -> dict:
-    """The `tasks --json` document (DESIGN §6): times ISO 8601, ids integers."""
+def _failure(exc: BaseException) -> str:
+    """Why a task failed, in one line (a file names itself)."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: cannot write: {exc.strerror}"
+    return str(exc) or type(exc).__name__
+
+
+def _end_quietly(record: TaskRecord, state: str, error: str | None = None) -> TaskRecord:
+    """End a task without a result; a record that cannot be saved (a full disk) still
+    ends in memory."""
+    ended = _ended(record, state, None, error)
+    with contextlib.suppress(OSError, FamtriageError):
+        save_record(ended)
+    return ended
+
+
+class Run:
+    """A task run in the caller's thread (`running`); the body keeps `record` current."""
+
+    def __init__(self, record: TaskRecord | None) -> None:
+        self.record = record
+
+    def progress(self, share: float) -> None:
+        """Save the running record's progress (0..1)."""
+        if self.record is not None:
+            self.record = replace(self.record, progress=round(share, 3))
+            save_record(self.record)
+
+
+@contextlib.contextmanager
+def running(record: TaskRecord | None, kept: str) -> Iterator[Run]:
+    """Run the body as task `record` (None: a task that could not be recorded), in the
+    caller's thread. Ctrl-C ends it cancelled and raises `Interrupted`; a `Cancelled`
+    from the body ends it cancelled too; any other error ends it failed. The body ends
+    the task itself when it succeeds. `kept` says what was left behind ("no file was
+    written"); the error names the task."""
+    run = Run(record)
+    named = f"; task {record.task_id} is recorded as cancelled" if record is not None else ""
+    try:
+        yield run
+    except KeyboardInterrupt:
+        if run.record is not None:
+            _end_quietly(run.record, "cancelled")
+        raise Interrupted(f"interrupted: {kept}{named}") from None
+    except Cancelled:
+        if run.record is not None:
+            _end_quietly(run.record, "cancelled")
+        raise Cancelled(f"cancelled: {kept}{named}") from None
+    except BaseException as exc:
+        if run.record is not None:
+            _end_quietly(run.record, "failed", _failure(exc))
+        raise
+
+
+def tasks_document(records: list[TaskRecord], now: Stamp) -> dict:
+    """The `tasks --json` document (DESIGN §6): times ISO 8601, ids integers; `stale`
+    says whether a finished task's data may be older than the store (at `now`), and is
+    null for a task with no result."""
     return {
         "tasks": [
             {
@@ -326,51 +312,27 @@ def tasks_document(records: list[TaskRecord]) -> dict:
                 "scope": r.scope,
                 "duration_s": r.duration_s,
                 "error": r.error,
+                "stale": r.is_stale(now) if r.state == "done" else None,
+                "source_task": r.source_task,
+                "output": r.output,
+                "format": r.fmt,
+                "selection": r.selection,
             }
             for r in records
         ]
     }
 
 
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _read_record(root: PrivateFolder, task_id: int) -> TaskRecord | None:
-    try:
-        folder = root.folder(str(task_id))
-        record = TaskRecord.from_json(json.loads(folder.read("task.json").decode("utf-8")))
-    except (Conflict, OSError, ValueError, KeyError, TypeError):
-        return None
-    if record.state == "running" and not _alive(record.pid):
-        return replace(record, state="interrupted")
-    return record
-
-
-def _stored_records() -> list[TaskRecord]:
-    """Every stored task of this OS user, newest first (a running task whose process
-    died: interrupted), whatever store it ran on."""
-    root = tasks_dir()
-    records = [r for r in (_read_record(root, i) for i in _task_ids(root)) if r is not None]
-    return sorted(records, key=lambda r: r.task_id, reverse=True)
-
-
 def _in_view(ctx: Context, record: TaskRecord) -> TaskRecord | None:
     """`record` as this session may see it: run on this store (tasks live in the OS
     user's data dir, shared by every store that user opens) and narrowed to the
-    organizations in view; None when it holds none of them."""
+    organizations in view; None when it holds none of them. A task run while the store
+    held no organization shows nothing of any, so every session of the store sees it
+    (else the app could not show the report it just ran on an empty store)."""
     if record.store != ctx.store.store_id():
         return None
     orgs = tuple(o for o in record.org_ids if o in ctx.orgs)
-    if not orgs:
+    if record.org_ids and not orgs:
         return None
     names = {o: n for o, n in record.org_names.items() if o in orgs}
     return replace(record, org_ids=orgs, org_names=names)
@@ -380,13 +342,13 @@ def list_tasks(ctx: Context) -> list[TaskRecord]:
     """The stored report tasks this session may see (needs reports.fam12), newest first,
     each narrowed to the organizations in view."""
     ctx.actor.require("reports.fam12")
-    return [r for r in map(lambda rec: _in_view(ctx, rec), _stored_records()) if r is not None]
+    return [r for r in map(lambda rec: _in_view(ctx, rec), stored_records()) if r is not None]
 
 
 def get_task(ctx: Context, task_id: int) -> TaskRecord:
     """One task as `list_tasks` shows it; another store's or organization's is unknown."""
     ctx.actor.require("reports.fam12")
-    record = _read_record(tasks_dir(), task_id)
+    record = read_record(tasks_dir(), task_id)
     seen = _in_view(ctx, record) if record is not None else None
     if seen is None:
         raise NotFound(f"no task with id {task_id} on this store")
@@ -403,14 +365,15 @@ def load_task_report(ctx: Context, task_id: int) -> Report:
     organizations in view (a task over several shows an organization's member their
     own rows)."""
     record = get_task(ctx, task_id)
+    if record.kind != KIND_REPORT:
+        raise Conflict(
+            f"task {task_id} is an export to {record.output}; "
+            f"its report is task {record.source_task}"
+        )
     if record.state != "done":
         raise Conflict(f"task {task_id} is {record.state}; it has no result to open")
-    folder = _task_folder(task_id)
-    mine = pl.col("org_id").is_in(list(record.org_ids))
     try:
-        frames = {
-            name: pl.read_parquet(folder.read(f"{name}.parquet")).filter(mine) for name in _FRAMES
-        }
+        frames = read_frames(task_id, list(record.org_ids))
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise Conflict(f"task {task_id}: its stored result is missing or damaged") from exc
     return Report(

@@ -178,7 +178,7 @@ def test_cli_report_still_prints_when_tasks_cannot_be_kept(
     def read_only(*args, **kwargs):
         raise PermissionError("read-only file system")
 
-    monkeypatch.setattr("famtriage.core.tasks._new_task_dir", read_only)
+    monkeypatch.setattr("famtriage.core.tasks.new_task_dir", read_only)
     assert main(["--db", str(sample_db), "report", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("group,") and "not kept as a task" in captured.err

@@ -200,16 +200,19 @@ class FamtriageApp(App[int]):
         self.push_screen(FamilyScreen(detail))
 
     def open_task(self, task_id: int) -> None:
-        """Reopen a finished task's stored report (refused, with why, if it has none)."""
+        """Reopen a finished task's stored report (an export's: the report it wrote);
+        refused, with why, if it has none."""
         if not self._allowed("tasks"):
             return
         try:
-            report = load_task_report(self.ctx, task_id)
-            meta = task_meta(get_task(self.ctx, task_id))
+            record = get_task(self.ctx, task_id)
+            if record.source_task is not None:
+                record = get_task(self.ctx, record.source_task)
+            report = load_task_report(self.ctx, record.task_id)
         except FamtriageError as exc:
             self.show_error(exc)
             return
-        self.push_screen(ReportScreen((report, meta)))
+        self.push_screen(ReportScreen((report, task_meta(record), record)))
 
     def _allowed(self, view: str) -> bool:
         try:

@@ -21,12 +21,22 @@ from famtriage.core.tasks import TaskHandle, TaskRecord
 
 
 class ReportReady(Message):
-    """A FAM-12 report finished computing; `meta` is what an export of it says."""
+    """A FAM-12 report finished computing (or a stored one was opened): `meta` is what
+    an export of it says, `task` the task it is the result of."""
 
-    def __init__(self, report: Report, meta: ExportMeta) -> None:
+    def __init__(self, report: Report, meta: ExportMeta, task: TaskRecord) -> None:
         super().__init__()
         self.report = report
         self.meta = meta
+        self.task = task
+
+
+class StaleChecked(Message):
+    """Whether the store has changed since the report on screen read it."""
+
+    def __init__(self, stale: bool) -> None:
+        super().__init__()
+        self.stale = stale
 
 
 class ReportProgress(Message):
@@ -78,6 +88,14 @@ class FamilyGroups(Message):
     def __init__(self, groups: list[GroupOf]) -> None:
         super().__init__()
         self.groups = groups
+
+
+class ExportCancelled(Message):
+    """An export was cancelled; `reason` says what was kept (nothing) and the task."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 class ExportWritten(Message):

@@ -57,6 +57,9 @@ class ExportMeta:
 
     org_names: dict[int, str] = field(default_factory=dict)
     staff: str | None = None
+    selection: str | None = None
+    """When the file holds only what a screen showed: that view in words
+    (`core.report.view.GroupView.describe`); None for the whole report."""
 
     def org_label(self, org_id: int) -> str:
         return self.org_names.get(org_id) or f"Organization {org_id}"
@@ -94,6 +97,11 @@ class Steps:
         self._last = done
         if self.on_progress is not None:
             self.on_progress(done, total)
+        self.check()
+
+    def check(self) -> None:
+        """Stop with `Cancelled` if asked to: called between rows, and once more before
+        the finished file replaces the target (a cancel during the last step counts)."""
         if self.is_cancelled is not None and self.is_cancelled():
             raise Cancelled("export cancelled; no file was written")
 
@@ -131,11 +139,16 @@ def cut_cells(frame: pl.DataFrame, limit: int) -> int:
 
 
 def export_frame(report: Report, meta: ExportMeta) -> pl.DataFrame:
-    """The rows every format writes: group by group, survivor first, injection-safe.
+    """The rows every format writes: group by group in the order of `report.groups`
+    (the report's own, or a screen's sort: `core.report.view.as_shown`), survivor first,
+    injection-safe.
 
     `group` numbers the groups 1..N in order, so writers can band by group.
     """
-    families = report.families
+    order = report.groups.select("org_id", "email").with_row_index("_group_at")
+    families = report.families.join(
+        order, on=["org_id", "email"], how="inner", maintain_order="left"
+    )
     orgs = pl.DataFrame(
         {
             "org_id": list(meta.org_names),
@@ -143,15 +156,12 @@ def export_frame(report: Report, meta: ExportMeta) -> pl.DataFrame:
         },
         schema={"org_id": pl.Int64, "organization": pl.String},
     )
-    new_group = (pl.col("org_id") != pl.col("org_id").shift()) | (
-        pl.col("email") != pl.col("email").shift()
-    )
     frame = (
         families.with_columns(pl.col("role").replace_strict(_ROLE_ORDER, default=9).alias("_order"))
-        .sort("org_id", "email", "_order", maintain_order=True)
+        .sort("_group_at", "_order", maintain_order=True)
         .join(orgs, on="org_id", how="left", maintain_order="left")
         .with_columns(
-            new_group.fill_null(True).cum_sum().cast(pl.Int64).alias("group"),
+            pl.col("_group_at").rank("dense").cast(pl.Int64).alias("group"),
             pl.coalesce(
                 "organization", pl.lit("Organization ") + pl.col("org_id").cast(pl.String)
             ).alias("organization"),

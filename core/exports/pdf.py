@@ -65,10 +65,11 @@ def write_pdf(
     when some names hold characters no installed font can draw."""
     fonts = fonts or find_fonts()
     texts = _texts(report, meta, fonts.notation)
-    extra = pl.DataFrame({"text": [texts.subtitle, texts.orgs]})
+    extra = pl.DataFrame({"text": [texts.subtitle, texts.orgs, meta.selection or ""]})
     gap = missing_glyphs([texts.families, texts.possible, extra], fonts.covered())
     with private_target(path, force=force) as tmp:
         pdf_document(report, meta, paper, steps, fonts, texts).output(str(tmp))
+        (steps or Steps()).check()
     return [] if gap is None else [gap.message()]
 
 
@@ -138,6 +139,9 @@ def pdf_document(
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    if meta.selection:
+        view = display(meta.selection, notation=fonts.notation)
+        pdf.multi_cell(0, LINE_H, f"As shown on screen: {view}.", new_x=XPos.LMARGIN)
     if listed:  # once, so fpdf2's line breaking (and page breaks) may do it
         pdf.set_font(FONT, "", 8)
         pdf.multi_cell(0, LINE_H, f"Organizations: {texts.orgs}", new_x=XPos.LMARGIN)

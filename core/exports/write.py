@@ -11,6 +11,7 @@ from pathlib import Path
 from famtriage.core.errors import InputError
 from famtriage.core.exports.fonts import PdfFonts
 from famtriage.core.exports.frame import FORMATS, PAPERS, ExportMeta, ProgressCallback, Steps
+from famtriage.core.files import check_target
 from famtriage.core.report.fam12 import Report
 
 
@@ -28,6 +29,29 @@ def _writer(fmt: str) -> Callable[..., list[str]]:
 
         return write_pdf
     raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def check_export(
+    path: Path, fmt: str, paper: str = "a4", *, force: bool = False
+) -> Callable[..., list[str]]:
+    """Refuse an export that cannot be written (format, paper, target: `check_target`)
+    before any work; return the format's writer."""
+    if paper not in PAPERS:
+        raise InputError(f"unknown paper {paper!r}; use one of {', '.join(PAPERS)}")
+    write = _writer(fmt)
+    check_target(Path(path), force=force)
+    return write
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How an export is written besides its format: over an existing file (`force`), CSV
+    with a BOM for Excel (`excel`), the PDF's paper and fonts (None: the installed ones)."""
+
+    force: bool = False
+    excel: bool = False
+    paper: str = "a4"
+    fonts: PdfFonts | None = None
 
 
 @dataclass(frozen=True)
@@ -54,21 +78,19 @@ def export_report(
     """Write `report` to `path` as csv, xlsx or pdf: atomically, 0600, never over a file
     unless `force`. `excel` adds a BOM to CSV; `paper` is a4 or letter for PDF.
 
-    XLSX and PDF report `on_progress(rows_done, rows)` as they go and stop with
-    `Cancelled` when `is_cancelled()` turns true; the partial file is then removed.
+    Every format reports `on_progress(rows_done, rows)` as it goes and stops with
+    `Cancelled` when `is_cancelled()` turns true, or when `on_progress` raises it (or
+    raises anything: a KeyboardInterrupt); the partial file is then removed.
     What the file could not hold as it should (a PDF glyph no font has) comes back in
     `Exported.warnings`, for the caller to show; `fonts` replaces the installed ones.
     """
-    if paper not in PAPERS:
-        raise InputError(f"unknown paper {paper!r}; use one of {', '.join(PAPERS)}")
-    write = _writer(fmt)
+    write = check_export(path, fmt, paper, force=force)
     options: dict[str, object] = {}
     if fmt == "csv":
         options["excel"] = excel
     if fmt == "pdf":
         options["paper"] = paper
         options["fonts"] = fonts
-    if fmt in ("xlsx", "pdf"):
-        options["steps"] = Steps(on_progress, is_cancelled)
+    options["steps"] = Steps(on_progress, is_cancelled)
     warnings = write(report, Path(path), meta or ExportMeta(), force=force, **options)
     return Exported(Path(path), tuple(warnings))

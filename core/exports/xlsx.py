@@ -68,6 +68,7 @@ def write_xlsx(
         _families(book, shown(families, XLSX_LIMIT), steps or Steps())
         _possible(book, shown(possible, XLSX_LIMIT))
         book.close()
+        (steps or Steps()).check()
     if not cut:
         return []
     cells = "1 cell" if cut == 1 else f"{cut:,} cells"
@@ -84,6 +85,7 @@ def _summary_rows(report: Report, meta: ExportMeta, families: int) -> list[tuple
         ("Generated at", iso(report.generated_at) or ""),
         ("Scope", report.scope),
         ("Run by", meta.staff or ""),
+        ("Rows", f"as shown on screen: {meta.selection}" if meta.selection else "every group"),
         ("Groups", report.group_count),
         ("Families in groups", families),
         ("Groups to merge", counts["merge"]),

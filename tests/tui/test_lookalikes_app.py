@@ -47,6 +47,9 @@ async def test_the_report_shows_the_sets_and_opens_their_families(app: Famtriage
         assert "Gmail ignores dots" in text(app, "#lookalike-why")
         names = set(binding_rows(app.screen)["name"].to_list())
         assert "Sort" not in names and "Filter" not in names  # they work on the groups
+        await press_settled(pilot, "r")  # a refresh keeps the sets shown, up to date
+        assert text(app, "#report-status").startswith("2 look-alike sets, 5 families")
+        assert app.screen.query_one("#lookalike-table", FrameTable).has_focus
         await press_settled(pilot, "G")
         assert "Set 2: A +tag reaches the same mailbox" in text(app, "#lookalike-why")
         await press_settled(pilot, "enter")

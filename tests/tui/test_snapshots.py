@@ -43,6 +43,14 @@ class TestReport:
     def test_export_dialog(self, snap_compare, app: FamtriageApp) -> None:
         assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "e"))
 
+    def test_reopened_task_may_be_stale(self, snap_compare, ctx, app: FamtriageApp) -> None:
+        async def run(pilot: Pilot) -> None:
+            await press_settled(pilot, "r", "escape")
+            delete(ctx, 1003)
+            await press_settled(pilot, "t", "enter")
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
     def test_group(self, snap_compare, app: FamtriageApp) -> None:
         assert snap_compare(app, terminal_size=SIZE, run_before=keys("r", "j", "enter"))
 

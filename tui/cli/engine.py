@@ -176,16 +176,16 @@ def _report(args: argparse.Namespace, scope: str):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Run FAM-12 (recorded as a finished task) and print or write it in any format."""
+    """Run FAM-12 (recorded as a task) and print or write it in any format; a file is
+    written as an export task of it."""
     from famtriage.tui.cli.reports import check_output, run_report, write_report
 
     check_output(args)
-    report, meta, keeping = run_report(args)
+    ran = run_report(args)
     try:
-        return write_report(report, meta, args)
+        return write_report(ran.report, ran.meta, args, ran.ctx, ran.record)
     finally:
-        if keeping is not None:
-            keeping.join()
+        ran.join()
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

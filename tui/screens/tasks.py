@@ -1,4 +1,5 @@
-"""Background FAM-12 tasks: running and finished, with progress; open a result.
+"""Background FAM-12 tasks: running and finished, with progress; open a result. Exports
+to a file (from the app or the CLI) are listed too, by their format.
 
 The list is read from core.tasks (results stored under the user data dir), so it shows
 tasks from the CLI and from earlier sessions too. While one runs, it refreshes itself.
@@ -23,6 +24,7 @@ from famtriage.tui.widgets.frame_table import Column, FrameTable
 REFRESH_S = 1.0
 TASK_COLUMNS = [
     Column("_id", "Task", right=True),
+    Column("_what", "What", max_width=6),
     Column("state", "State", max_width=11),
     Column("_progress", "Done", right=True),
     Column("_started", "Started", max_width=16),
@@ -33,7 +35,7 @@ TASK_COLUMNS = [
 
 
 class TasksScreen(AppScreen):
-    """Every stored report task, newest first; Enter opens a finished one."""
+    """Every stored task, newest first; Enter opens a finished report."""
 
     CSS_PATH = "tasks.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -108,6 +110,7 @@ def task_rows(tasks: list[TaskRecord]) -> pl.DataFrame:
         {
             "task_id": [t.task_id for t in tasks],
             "_id": [f"#{t.task_id}" for t in tasks],
+            "_what": [t.what for t in tasks],
             "state": [t.state for t in tasks],
             "_progress": [f"{t.progress:.0%}" for t in tasks],
             "_started": [t.started_at.strftime("%Y-%m-%d %H:%M") for t in tasks],

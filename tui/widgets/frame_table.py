@@ -31,11 +31,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from famtriage.core.report.view import SORT_ARROWS
 from famtriage.core.safe_text import display_expr
 
 GAP = 1
-SORT_ARROWS = {False: "▲", True: "▼"}
-"""The sorted column's mark, by `descending`."""
 
 
 @dataclass(frozen=True)
