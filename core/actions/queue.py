@@ -21,6 +21,7 @@ from famtriage.core.emails import normalize_email
 from famtriage.core.formatting import counted
 from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
+from famtriage.core.report.lookalikes import Lookalike, lookalikes_of
 from famtriage.core.report.readiness import OrgReadiness, readiness
 from famtriage.core.report.view import group_families
 from famtriage.core.store import schema
@@ -164,6 +165,9 @@ class QueueGroup:
     differ: frozenset[str]
     primaries: dict[int, int]
     looked: str
+    lookalikes: tuple[Lookalike, ...] = ()
+    """Look-alike sets holding one of these families and one outside the group: shown
+    as "possibly the same person", never merged (`report.lookalikes`)."""
 
     @property
     def key(self) -> GroupKey:
@@ -218,6 +222,15 @@ class Place:
         order = order_groups(groups, only, self.skipped)
         skipped = _still_listed(self.skipped, order) if only == "all" else self.skipped
         return Place(tuple(order), pick(order, self.key), only, skipped)
+
+    def at(self, key: GroupKey) -> Place | None:
+        """The same order at the group `key` (None: it is not listed here)."""
+        return replace(self, index=self.order.index(key)) if key in self.order else None
+
+    def toward(self, key: GroupKey, groups: pl.DataFrame) -> Place | None:
+        """Another screen opens the queue at `key`: here if it is listed, else with the
+        filter off (skipped groups stay skipped); None if `groups` has no such group."""
+        return self.at(key) or self.filtered(groups, "all").at(key)
 
     def jumped(self, text: str) -> Place | None:
         """`/`: the group whose email is `text`, or the first containing it (None: none)."""
@@ -360,5 +373,6 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup,
         differing_fields(families),
         primaries,
         looked,
+        lookalikes=lookalikes_of(report.possible, org_id, ids),
     )
     return group, seen
