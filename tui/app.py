@@ -16,10 +16,12 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.timer import Timer
 
 from famtriage.core.access.context import Context
 from famtriage.core.access.views import require_view
+from famtriage.core.actions.queue import GroupKey
 from famtriage.core.errors import FamtriageError, PermissionDenied
 from famtriage.core.formatting import sentence
 from famtriage.core.report import live
@@ -142,11 +144,49 @@ class FamtriageApp(App[int]):
             while len(self.screen_stack) > 2:
                 self.pop_screen()
             return
+        if view == "queue":
+            self.open_queue()
+            return
         if not self._allowed(view):
             return
         screen_type = SCREENS_BY_VIEW[view]
         if not isinstance(self.screen, screen_type):
             self.push_screen(screen_type())
+
+    def shows(self, screen: Screen, view: str) -> bool:
+        """Whether `screen` is the one `view` opens ("export": the report, which has its
+        own export key): the palette offers that screen's own keys instead."""
+        screen_type = {"dashboard": DashboardScreen, "export": ReportScreen}.get(view)
+        return isinstance(screen, screen_type or SCREENS_BY_VIEW[view])
+
+    def open_queue(self, at: GroupKey | None = None) -> None:
+        """The resolution queue, at the group `at` if given. A queue already open is
+        brought back (the screens above it close) so its session, undo included, goes on;
+        only without one is a queue started."""
+        if not self._allowed("queue"):
+            return
+        queue = next((s for s in self.screen_stack if isinstance(s, QueueScreen)), None)
+        if queue is None:
+            self.push_screen(QueueScreen(at))
+            return
+        while self.screen is not queue:
+            self.pop_screen()
+        if at is not None:
+            queue.open_at(at)
+
+    def open_audit(self, audit_id: int) -> None:
+        """The audit log at one entry, its changes shown (undo is offered from there)."""
+        if self._allowed("audit"):
+            self.push_screen(AuditScreen(audit_id))
+
+    def export_report(self) -> None:
+        """Export from any screen: the report is computed, then asks where to save it."""
+        if not self._allowed("report"):
+            return
+        if isinstance(self.screen, ReportScreen):
+            self.screen.action_export()
+        else:
+            self.push_screen(ReportScreen(export=True))
 
     def open_family(self, family_id: int) -> None:
         """Load the family now (small, fast) so a refusal shows instead of a screen."""

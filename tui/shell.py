@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from textual.screen import Screen
+
 from famtriage.core.access.context import Context
+from famtriage.core.actions.queue import GroupKey
 from famtriage.core.tasks import TaskHandle
 
 
@@ -20,7 +23,15 @@ class Shell(Protocol):
 
     def action_open(self, view: str) -> None: ...
 
+    def shows(self, screen: Screen, view: str) -> bool: ...
+
     def open_family(self, family_id: int) -> None: ...
+
+    def open_queue(self, at: GroupKey | None = None) -> None: ...
+
+    def open_audit(self, audit_id: int) -> None: ...
+
+    def export_report(self) -> None: ...
 
     def open_task(self, task_id: int) -> None: ...
 

@@ -25,6 +25,7 @@ from famtriage.core.actions.queue_progress import FILTER_NAMES, Progress, progre
 from famtriage.core.emails import normalize_email
 from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
+from famtriage.core.report.lookalikes import Lookalike, lookalikes_of
 from famtriage.core.report.readiness import readiness
 from famtriage.core.report.view import KIND_LABELS, group_families
 from famtriage.core.store import schema
@@ -148,6 +149,9 @@ class QueueGroup:
     """fam12 (primary guardians share the login) or login (any other login conflict)."""
     remove_logins: tuple[int, ...] = ()
     """The guardians whose login the recommendation removes."""
+    lookalikes: tuple[Lookalike, ...] = ()
+    """Look-alike sets holding one of these families and one outside the group: shown
+    as "possibly the same person", never merged (`report.lookalikes`)."""
 
     @property
     def key(self) -> GroupKey:
@@ -217,6 +221,15 @@ class Place:
         order = order_groups(groups, only, self.skipped)
         skipped = _still_listed(self.skipped, order) if only == "all" else self.skipped
         return Place(tuple(order), pick(order, self.key), only, skipped)
+
+    def at(self, key: GroupKey) -> Place | None:
+        """The same order at the group `key` (None: it is not listed here)."""
+        return replace(self, index=self.order.index(key)) if key in self.order else None
+
+    def toward(self, key: GroupKey, groups: pl.DataFrame) -> Place | None:
+        """Another screen opens the queue at `key`: here if it is listed, else with the
+        filter off (skipped groups stay skipped); None if `groups` has no such group."""
+        return self.at(key) or self.filtered(groups, "all").at(key)
 
     def jumped(self, text: str) -> Place | None:
         """`/`: the group whose email is `text`, or the first containing it (None: none)."""
@@ -362,5 +375,6 @@ def open_group(ctx: Context, report: Report, key: GroupKey) -> tuple[QueueGroup,
         looked,
         kind=row["kind"],
         remove_logins=tuple(row["remove_logins"] or ()),
+        lookalikes=lookalikes_of(report.possible, org_id, ids),
     )
     return group, seen

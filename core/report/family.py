@@ -124,6 +124,10 @@ def _tombstone(ctx: Context, row: Row[Any]) -> FamilyDetail:
         return pl.DataFrame(taken[name], schema=CANONICAL_DTYPES[name], orient="row")
 
     empty = {n: pl.DataFrame(schema=CANONICAL_DTYPES[n]) for n in HISTORY}
+    # the same columns as an active family's: enrollments name their student
+    empty["enrollments"] = empty["enrollments"].with_columns(
+        pl.lit(None, pl.String).alias("student")
+    )
     return FamilyDetail(
         family_id=row.family_id,
         org_id=row.org_id,

@@ -307,7 +307,7 @@ async def test_help_and_dialogs_use_the_window_width(app: FamtriageApp, size) ->
         frame = app.screen.query_one("Vertical")
         assert frame.outer_size.width == min(size[0], 120)
         keys = app.screen.query_one("#help-keys", Static)
-        wanted = "Type part of an email, an action or a family id to filter groups."
+        wanted = "Type part of an email, a kind, an action or a family id to filter groups."
         shown = "".join("".join(lines_of(keys)).split())  # wrapped, never cut sideways;
         assert "".join(wanted.split()) in shown  # the help scrolls when keys outgrow it
         assert keys.outer_size.width <= frame.size.width

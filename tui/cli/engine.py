@@ -81,7 +81,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         "every family with this email (or part of it) on any guardian",
         cmd_search,
     )
-    p.add_argument("email")
+    p.add_argument("email", help='an email or part of one; "#ID" finds that family, any status')
     p.add_argument("--json", action="store_true")
 
     p = add_command(

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Static
 from famtriage.core.actions.audit import AuditEntry, audit_entries
 from famtriage.core.actions.audit_view import payload_summary
 from famtriage.core.actions.undo import undo, undo_refusal
-from famtriage.core.errors import Conflict
+from famtriage.core.errors import Conflict, NotFound
 from famtriage.core.formatting import counted, sentence
 from famtriage.core.safe_text import display
 from famtriage.tui.messages import ActionDone, AuditListed
@@ -46,9 +46,12 @@ class AuditScreen(AppScreen):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, entry: int | None = None) -> None:
+        """The log, newest first; `entry`: open at that entry, its changes shown (the
+        family screen's way to the action that made a tombstone)."""
         super().__init__()
         self.entries: dict[int, AuditEntry] = {}
+        self.wanted = entry
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,13 +73,18 @@ class AuditScreen(AppScreen):
         current = self._current()
         self.entries = {e.audit_id: e for e in message.entries}
         ids = [e.audit_id for e in message.entries]
-        kept = current.audit_id if current is not None else None
+        kept = current.audit_id if current is not None else self.wanted
         cursor = ids.index(kept) if kept in ids else table.cursor_row  # newer rows above
         table.show(_entry_rows(message.entries), cursor=cursor)
         self.query_one("#audit-status", Static).update(
             f"{counted(len(message.entries), 'entry', 'entries')}, newest first. "
             "Enter shows what changed."
         )
+        wanted, self.wanted = self.wanted, None
+        if wanted in ids:
+            self._open()
+        elif wanted is not None:
+            self.famtriage.show_error(NotFound(f"no audit entry #{wanted} you may see"))
 
     def _current(self) -> AuditEntry | None:
         row = self.query_one("#entries", FrameTable).current_row()

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from famtriage.core.formatting import counted, iso, money_display, money_display_expr
-from famtriage.core.report.family import FamilyDetail, family_groups
+from famtriage.core.report.family import FamilyDetail, GroupOf, family_groups
 from famtriage.core.safe_text import HEADING_LIMIT, display
 from famtriage.tui.messages import FamilyGroups
 from famtriage.tui.screens.base import AppScreen
@@ -74,11 +74,28 @@ class FamilyScreen(AppScreen):
             id="family.prev_tab",
             tooltip="Show the previous section (← or h).",
         ),
+        Binding(
+            "w",
+            "queue",
+            "In queue",
+            id="family.queue",
+            tooltip="Open the family's group (the first listed) in the resolution queue.",
+        ),
+        Binding(
+            "a",
+            "audit_entry",
+            "Audit entry",
+            id="family.audit",
+            tooltip="Open the audit entry that merged or deleted this family: undoing it "
+            "restores the family.",
+        ),
     ]
 
     def __init__(self, detail: FamilyDetail) -> None:
         super().__init__()
         self.detail = detail
+        self.groups: list[GroupOf] = []
+        """The readiness list's groups holding this family, once read (FAM-12 first)."""
 
     def compose(self) -> ComposeResult:
         d = self.detail
@@ -123,12 +140,30 @@ class FamilyScreen(AppScreen):
         self.post_message(FamilyGroups(family_groups(self.ctx, self.detail.family_id)))
 
     def on_family_groups(self, message: FamilyGroups) -> None:
+        self.groups = message.groups
+        self.refresh_bindings()
         lines = [
             f"In the {'FAM-12 group' if g.kind == 'fam12' else 'login conflict'} "
             f"{display(g.email, HEADING_LIMIT)} ({g.action}): {display(g.reason)}"
             for g in message.groups
         ]
         self.query_one("#family-groups", Static).update("\n".join(lines))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "queue":
+            return bool(self.groups)
+        if action == "audit_entry":
+            return self.detail.tombstone is not None
+        return super().check_action(action, parameters)
+
+    def action_queue(self) -> None:
+        if self.groups:
+            first = self.groups[0]
+            self.famtriage.open_queue((first.org_id, first.email))
+
+    def action_audit_entry(self) -> None:
+        if self.detail.tombstone is not None:
+            self.famtriage.open_audit(self.detail.tombstone)
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)

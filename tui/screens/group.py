@@ -3,9 +3,12 @@ and the families holding the login."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import polars as pl
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
 from famtriage.core.formatting import counted, history_expr
@@ -29,6 +32,16 @@ class GroupScreen(AppScreen):
     """The families sharing one login email, survivor first; Enter opens a family."""
 
     CSS_PATH = "group.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "w",
+            "queue",
+            "In queue",
+            id="group.queue",
+            tooltip="Open this group in the resolution queue, to merge, delete or change "
+            "an email there.",
+        ),
+    ]
 
     def __init__(self, report: Report, org_id: int, email: str) -> None:
         super().__init__()
@@ -59,6 +72,9 @@ class GroupScreen(AppScreen):
         table = self.query_one("#families", FrameTable)
         table.show(_family_rows(group_families(self.report, self.org_id, self.email)))
         table.focus()
+
+    def action_queue(self) -> None:
+        self.famtriage.open_queue((self.org_id, self.email))
 
     @on(FrameTable.Selected, "#families")
     def _open_family(self, event: FrameTable.Selected) -> None:

@@ -84,8 +84,10 @@ class QueueScreen(AppScreen):
     """An action is being prepared, confirmed or run: the footer shows the keys disabled
     (a group being opened, a matter of milliseconds, does not flip the footer)."""
 
-    def __init__(self) -> None:
+    def __init__(self, at: GroupKey | None = None) -> None:
         super().__init__()
+        self.want = at
+        """The group another screen opened the queue at, until it is shown (`open_at`)."""
         self.view: QueueView | None = None
         """What is shown."""
         self.place: Place | None = None
@@ -181,7 +183,7 @@ class QueueScreen(AppScreen):
         self, shown: QueueView | None, place: Place | None, seq: int, initial: int | None
     ) -> None:
         if shown is None or place is None:
-            view = load_view(self.ctx, initial=initial)
+            view = load_view(self.ctx, initial=initial, want=self.want)
         else:
             view = move(self.ctx, shown, place, initial)
         self.post_message(QueueLoaded(view, seq))
@@ -192,8 +194,26 @@ class QueueScreen(AppScreen):
             if self.phase == "loading":
                 self._open()
             return
+        if self.want is not None:
+            self.note, self.note_error = arrival(message.view, self.want), False
+            self.want = None
         await self._show(message.view, self.note, self.note_error)
         self.phase = "idle"
+
+    def open_at(self, key: GroupKey) -> None:
+        """Another screen asks for the group `key` (the app brought this queue back, so
+        its session, undo included, goes on)."""
+        if self.view is None or self.place is None or self.view.report is None:
+            self.want = key  # the first group is still being opened: open this one
+            self.seq += 1
+            if not self.opening:
+                self._open()
+            return
+        place = self.place.toward(key, self.view.report.groups)
+        if place is None:
+            self._say(arrival(self.view, key), error=True)
+        else:
+            self._go_to(place)
 
     async def _show(self, view: QueueView, note: str, error: bool = False) -> None:
         self.view, self.place = view, view.place
@@ -446,6 +466,13 @@ class QueueScreen(AppScreen):
         self.select_ahead = 0
         await self._show(message.view, note, message.error is not None)
         self.phase = "idle"
+
+
+def arrival(view: QueueView, want: GroupKey) -> str:
+    """What the queue says when another screen opened it at `want`."""
+    if view.group is not None and view.group.key == want:
+        return ""
+    return f"{want[1]} is not in the queue now (resolved meanwhile, or not one of its groups)."
 
 
 def _refused(error: FamtriageError) -> str:

@@ -54,6 +54,7 @@ from famtriage.tui.modals.export import ExportModal, ExportRequest
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.group import GroupScreen
 from famtriage.tui.widgets.frame_table import Column, FrameTable
+from famtriage.tui.widgets.lookalike_sets import LookalikeSets
 from famtriage.tui.widgets.text_box import TextBox
 
 GROUP_COLUMNS = [
@@ -64,6 +65,8 @@ GROUP_COLUMNS = [
     Column("_do", "Do", max_width=12, sort="action"),
     Column("reason", "Why", flex=True, wrap=True),
 ]
+GROUP_ACTIONS = frozenset({"focus_filter", "sort_next", "sort_reverse", "focus_table"})
+"""Keys that work on the groups: off while the look-alike sets are shown."""
 
 
 class ReportScreen(AppScreen):
@@ -112,6 +115,15 @@ class ReportScreen(AppScreen):
             tooltip="Stop the export being written; no file is left behind.",
         ),
         Binding(
+            "L",
+            "lookalikes",
+            "Same person?",
+            key_display="L",
+            show=False,  # the status line offers it, with how many sets there are
+            id="report.lookalikes",
+            tooltip="Look-alike logins: possibly the same person.",
+        ),
+        Binding(
             "down",
             "focus_table",
             "Groups",
@@ -126,10 +138,15 @@ class ReportScreen(AppScreen):
     exporting = reactive(False, bindings=True)
     """An export is being written (`c` cancels it)."""
 
-    def __init__(self, opened: tuple[Report, ExportMeta, TaskRecord] | None = None) -> None:
-        """A new report task, or (from Tasks) a finished one's stored result."""
+    def __init__(
+        self, opened: tuple[Report, ExportMeta, TaskRecord] | None = None, *, export: bool = False
+    ) -> None:
+        """A new report task, or (from Tasks) a finished one's stored result; `export`:
+        ask where to save it as soon as it is there (the palette's export command)."""
         super().__init__()
         self.opened = opened
+        self.export_when_ready = export
+        self.lookalikes_shown = False
         self.report: Report | None = None
         self.meta = ExportMeta()
         self.task_record: TaskRecord | None = None
@@ -148,6 +165,7 @@ class ReportScreen(AppScreen):
             placeholder="Filter: part of an email, a kind, an action, or #family id", id="filter"
         )
         yield FrameTable(GROUP_COLUMNS, id="groups", empty_text="Computing…")
+        yield LookalikeSets(id="lookalikes")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -230,11 +248,15 @@ class ReportScreen(AppScreen):
         )
         table = self.query_one("#groups", FrameTable)
         table.empty_text = "No group matches the filter."
+        self.query_one(LookalikeSets).show(message.report.possible)
         self._refresh_rows()
         if self._keep is not None:
             at = group_position(table.frame, *self._keep)
             table.cursor_row = at if at is not None else table.cursor_row
             self._keep = None
+        if self.export_when_ready:
+            self.export_when_ready = False
+            self.action_export()
 
     def on_screen_resume(self) -> None:
         """Back from a group or the queue: a write there may have made this report stale."""
@@ -268,6 +290,12 @@ class ReportScreen(AppScreen):
         table = self.query_one("#groups", FrameTable)
         if self.report is None:
             return
+        if self.lookalikes_shown:  # a refresh while the sets are shown: they were updated
+            self.query_one("#report-status", Static).update(
+                f"{self.query_one(LookalikeSets).summary()}: possibly the same person. "
+                "L shows the groups again."
+            )
+            return
         text = self.query_one("#filter", Input).value
         rows = sort_groups(filter_groups(self._rows, text), self._sort_key, self._descending)
         current = table.current_row()  # the cursor stays on its group if it is still shown
@@ -279,8 +307,11 @@ class ReportScreen(AppScreen):
         fam12 = rows.filter(pl.col("kind") == "fam12").height
         kinds = f"{fam12:,} FAM-12, {counted(rows.height - fam12, 'login conflict')}"
         stamp = self.report.generated_at.strftime("%Y-%m-%d %H:%M")
+        sets = self.report.possible.height
+        looks = f" L shows {counted(sets, 'look-alike set')}." if sets else ""
         self.query_one("#report-status", Static).update(
             f"{shown}: {kinds}, sorted by {SORT_KEYS[self._sort_key]} {arrow}; generated {stamp}."
+            + looks
         )
 
     @on(Input.Changed, "#filter")
@@ -303,11 +334,27 @@ class ReportScreen(AppScreen):
         self._descending = not self._descending
         self._refresh_rows()
 
+    def action_lookalikes(self) -> None:
+        """Switch between the groups and the look-alike sets (the filter and sort keys
+        are the groups')."""
+        self.lookalikes_shown = shown = not self.lookalikes_shown
+        sets = self.query_one(LookalikeSets)
+        sets.display = shown
+        for widget in (self.query_one("#filter"), self.query_one("#groups")):
+            widget.display = not shown
+        (sets.table if shown else self.query_one("#groups", FrameTable)).focus()
+        self.refresh_bindings()
+        self._refresh_rows()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("export", "refresh_report"):
             return self.report is not None and not self.computing and not self.exporting
         if action == "cancel_export":
             return self.exporting
+        if action == "lookalikes":
+            return self.report is not None
+        if action in GROUP_ACTIONS and self.lookalikes_shown:
+            return False  # they work on the groups
         return super().check_action(action, parameters)
 
     def _show_progress(self) -> None:
@@ -391,6 +438,10 @@ class ReportScreen(AppScreen):
         for warning in message.written.warnings:
             self.notify(warning, title="Export warning", severity="warning", markup=False)
         self.query_one("#report-status", Static).update(f"Exported to {display(str(path))}.")
+
+    @on(FrameTable.Selected, "#lookalike-table")
+    def _open_family(self, event: FrameTable.Selected) -> None:
+        self.famtriage.open_family(event.row["family_id"])
 
     @on(FrameTable.Selected, "#groups")
     def _open_group(self, event: FrameTable.Selected) -> None:

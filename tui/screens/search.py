@@ -66,7 +66,9 @@ class SearchScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TextBox(self.initial, placeholder="Email address, or part of one", id="query")
+        yield TextBox(
+            self.initial, placeholder="Email address, part of one, or #family id", id="query"
+        )
         yield Static("Type an email; exact matches come first.", id="search-status", markup=False)
         yield FrameTable(HIT_COLUMNS, id="hits", empty_text="")
         yield Footer()

@@ -47,6 +47,7 @@ class QueuePanel(Vertical):
         yield Static("", id="queue-progress", markup=False)
         yield KeyNotice(id="queue-status")
         yield Static("", id="queue-reason", markup=False)
+        yield Static("", id="queue-lookalikes", markup=False)
         yield FamilyColumns(id="queue-families")
         yield Static("", id="queue-message", markup=False)
 
@@ -77,6 +78,10 @@ class QueuePanel(Vertical):
                     )
                 )
                 await self.columns.show(group, selected)
+            looks = self.query_one("#queue-lookalikes", Static)
+            sets = group.lookalikes if group is not None else ()
+            looks.display = bool(sets)
+            looks.update("\n".join(display(s.text) for s in sets))  # possibly the same person
             self.say(note, error)
 
     def say(self, note: str, error: bool = False) -> None:
