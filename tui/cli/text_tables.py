@@ -77,7 +77,7 @@ def report_text(report: Report) -> str:
         pl.concat_str(
             [
                 pl.lit("    "),
-                _fit(pl.col("role"), 8),
+                _fit(pl.col("role"), 12),
                 _fit(pl.lit("#") + pl.col("family_id").cast(pl.String), 9),
                 _fit(_shown(pl.col("family_name")), 20),
                 _fit(_shown(pl.col("primary_guardian")), 20),

@@ -80,17 +80,18 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         ),
     ]
 
-    def __init__(self, default: Path, view: str, total: int) -> None:
+    def __init__(self, default: Path, view: str, total: int, what: str = "report") -> None:
         """`view`: what the screen shows, in words (`GroupView.describe`); `total`: the
-        report's groups."""
+        report's groups; `what`: the list exported, as the title names it."""
         super().__init__()
+        self.what = what
         self.default = default
         self.view = view
         self.total = total
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Export the FAM-12 report", id="export-title")
+            yield Static(f"Export the {self.what}", id="export-title", markup=False)
             yield Static(
                 "←/→ choose the format · tab moves on · enter exports · esc cancels",
                 id="export-hint",

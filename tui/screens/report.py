@@ -372,7 +372,8 @@ class ReportScreen(AppScreen):
         default = Path(f"fam12-{self.report.generated_at:%Y%m%d-%H%M}.csv")
         total = self.report.group_count
         view = self._view().describe(self.query_one("#groups", FrameTable).row_count, total)
-        self.app.push_screen(ExportModal(default, view, total), self._export_chosen)
+        what = "readiness list" if self.report.scope == "readiness" else "FAM-12 report"
+        self.app.push_screen(ExportModal(default, view, total, what), self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is not None:
