@@ -260,7 +260,7 @@ async def drive(db: Path, steps: int, seed: int) -> dict[str, list[float]]:
         got["41 × n typed ahead (until the last is shown)"] = [took]
 
         await clock.until(queue_shows())
-        ready = {o.org_id: o.groups_left for o in _readiness(ctx)}
+        ready = {o.org_id: o.login_conflicts for o in _readiness(ctx)}  # the "Left" column
         took = await clock.time(
             ["escape"],
             lambda: (

@@ -109,7 +109,6 @@ class View:
         *,
         candidate_stats: pl.DataFrame | None = None,
         scoped: dict[str, Scoped] | None = None,
-        shared: pl.DataFrame | None = None,
         saved: bool = True,
     ) -> None:
         self.stamp = stamp
@@ -124,7 +123,6 @@ class View:
         self._scoped = dict(scoped or {})
         self._ordered: dict[str, Scoped] = {}
         self._counts: Counts | None = None
-        self._shared = shared
         self._lock = threading.RLock()
 
     @classmethod
@@ -189,29 +187,22 @@ class View:
             possible=possible,
         )
 
-    def shared_logins(self) -> pl.DataFrame:
-        """The login keys (any guardian) two or more families hold, one row each with its
-        organization and integer key: the all-logins scope's groups, counted without
-        building them."""
-        with self._lock:
-            if self._shared is None:
-                self._shared = _shared_keys(self.candidates)
-            return self._shared
-
     def counts(self) -> Counts:
-        """Readiness counts, straight from the groups and the shared logins."""
+        """Readiness counts, straight from the readiness list's groups: the list the app
+        works through, so the numbers and the list agree by construction (and the app
+        keeps one scope, patched after each action, not two)."""
         with self._lock:
             if self._counts is None:
-                primary = self.scoped("primary").groups
-                every = self.shared_logins()
+                every = self.scoped("readiness").groups
+                fam12 = every.filter(pl.col("kind") == "fam12")
                 by_action: dict[int, dict[str, int]] = {}
                 for org, action, n in (
-                    primary.group_by("org_id", "action").len().sort("org_id", "action").iter_rows()
+                    fam12.group_by("org_id", "action").len().sort("org_id", "action").iter_rows()
                 ):
                     by_action.setdefault(org, {})[action] = n
                 self._counts = Counts(
                     dict(self.org_families),
-                    _per_org(primary.group_by("org_id").len(), "len"),
+                    _per_org(fam12.group_by("org_id").len(), "len"),
                     _per_org(every.group_by("org_id").len(), "len"),
                     by_action,
                 )
@@ -294,15 +285,6 @@ class View:
             scope: _patch_scope(answer, candidates, stats, scope, login_keys, mailbox_keys)
             for scope, answer in self._scoped.items()
         }
-        shared = None
-        if self._shared is not None:
-            keys = login_keys.implode()
-            shared = pl.concat(
-                [
-                    self._shared.filter(~pl.col(KEY).is_in(keys)),
-                    _shared_keys(candidates.filter(pl.col(LOGIN_KEY).is_in(keys))),
-                ]
-            )
         org_families = dict(self.org_families)
         for org, n in _per_org(gone_stats.group_by("org_id").len(), "len").items():
             org_families[org] -= n
@@ -316,7 +298,6 @@ class View:
             logins,
             stats,
             scoped=scoped,
-            shared=shared,
             saved=False,
         )
 
@@ -373,18 +354,6 @@ def _patch_scope(
         pl.concat([answer.families.filter(~pl.col(KEY).is_in(logins)), families]),
         pl.concat([answer.groups.filter(~pl.col(KEY).is_in(logins)), groups]),
         pl.concat([answer.possible.filter(~pl.col(KEY).is_in(mailboxes)), sets]),
-    )
-
-
-def _shared_keys(candidates: pl.DataFrame) -> pl.DataFrame:
-    """(organization, login key) held by two or more guardians (of two families, or of
-    one), with the integer key."""
-    return (
-        candidates.filter(pl.col("email_norm").is_not_null())
-        .group_by("org_id", "email_norm")
-        .agg(pl.len().alias("holders"), pl.col(LOGIN_KEY).first().alias(KEY))
-        .filter(pl.col("holders") >= 2)
-        .select("org_id", KEY)
     )
 
 
