@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import measure
+
 FAMTRIAGE = [sys.executable, "-m", "famtriage.tui.cli.main"]
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,29 +96,8 @@ COPY (
 
 def timed(argv: list[str], runs: int, stdout_path: Path) -> tuple[float, float]:
     """Best wall time (s) and peak RSS (MiB) of `argv` over `runs` fresh processes."""
-    best_wall, peak = float("inf"), 0.0
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "with open(sys.argv[1], 'wb') as out:\n"
-        "    rc = subprocess.run(sys.argv[2:], stdout=out).returncode\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-        " rc)\n"
-    )
-    for _ in range(runs):
-        result = subprocess.run(
-            [sys.executable, "-c", probe, str(stdout_path), *argv],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        wall, rss, rc = result.stdout.split()
-        if rc != "0":
-            raise SystemExit(f"failed: {' '.join(argv)}\n{result.stderr}")
-        best_wall = min(best_wall, float(wall))
-        peak = max(peak, int(rss) / 1024)
-    return best_wall, peak
+    figures = measure(argv, runs, stdout=stdout_path)
+    return min(figures.walls), figures.peak_mib
 
 
 def prepare(work: Path, families: int) -> tuple[Path, Path]:

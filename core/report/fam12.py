@@ -158,10 +158,8 @@ def grouped(
     primary = candidates if scope == "primary" else candidates.filter(pl.col("is_primary"))
     keyed = _group_members(primary)
     ranked = _rank(keyed.join(stats.drop("org_id"), on="family_id", how="inner"))
-    groups = _recommend(ranked).with_columns(
-        pl.lit("fam12").alias("kind"), pl.lit([], dtype=pl.List(pl.Int64)).alias("remove_logins")
-    )
-    families, groups = _roles(ranked, groups), groups.select(GROUP_COLUMNS)
+    groups = _recommend(ranked)
+    families = _roles(ranked, groups)
     if scope == "primary":
         return families, groups
     families, groups = with_other_holders(candidates, stats, families, groups)
@@ -349,18 +347,8 @@ def _recommend(families: pl.DataFrame) -> pl.DataFrame:
             pl.when(review).then(empty).otherwise(pl.col("merge")).alias("merge"),
             pl.when(review).then(empty).otherwise(pl.col("delete")).alias("delete"),
         )
-        .select(
-            "org_id",
-            "email",
-            "families",
-            "with_history",
-            "action",
-            "survivor",
-            "merge",
-            "delete",
-            "reason",
-            "email_valid",
-        )
+        .with_columns(pl.lit("fam12").alias("kind"), empty.alias("remove_logins"))
+        .select(GROUP_COLUMNS)
     )
 
 
