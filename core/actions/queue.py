@@ -141,7 +141,7 @@ class QueueGroup:
     delete: tuple[int, ...]
     reason: str
     email_valid: bool
-    families: pl.DataFrame
+    families: pl.DataFrame = field(repr=False)
     differ: frozenset[str]
     primaries: dict[int, int]
     looked: str
@@ -190,7 +190,9 @@ class Place:
     so keys typed ahead apply in order to the place they leave each other; opening the
     group at a place is `move`'s job."""
 
-    order: tuple[GroupKey, ...]
+    order: tuple[GroupKey, ...] = field(repr=False)
+    """Left out of the repr: tens of thousands of keys (a worker's description is a
+    repr of its arguments, built on the UI thread)."""
     index: int | None
     only: str = "all"
     skipped: frozenset[GroupKey] = frozenset()

@@ -19,7 +19,7 @@ store's view up to date and opens the next group, all off the UI thread.
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -71,6 +71,18 @@ from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal, shown_refusal
 from famtriage.tui.widgets.keys_footer import KeysFooter
 from famtriage.tui.widgets.queue_panel import QueuePanel
+
+
+def _action_worker(description: str) -> Any:
+    """One action's thread at a time. The description is given: Textual otherwise
+    describes a worker by the repr of its arguments, on the UI thread."""
+    return work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="queue-action",
+        description=description,
+    )
 
 
 class QueueScreen(AppScreen):
@@ -178,7 +190,7 @@ class QueueScreen(AppScreen):
         self.opening = True
         self._load(self.view, self.place, self.seq, self.initial)
 
-    @work(thread=True, exit_on_error=False, group="queue-open")
+    @work(thread=True, exit_on_error=False, group="queue-open", description="open a group")
     def _load(
         self, shown: QueueView | None, place: Place | None, seq: int, initial: int | None
     ) -> None:
@@ -361,7 +373,7 @@ class QueueScreen(AppScreen):
         self._say("")
         self._preview(group, title, steps)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
+    @_action_worker("describe an action")
     def _preview(self, group: QueueGroup, title: str, steps: tuple[Step, ...]) -> None:
         try:
             text = describe(self.ctx, group, steps)
@@ -391,7 +403,7 @@ class QueueScreen(AppScreen):
         self.phase = "confirming"
         self.app.push_screen(QueueConfirmModal(message.title, message.text, answered))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
+    @_action_worker("run an action")
     def _run(
         self, group: QueueGroup, steps: tuple[Step, ...], place: Place, initial: int | None
     ) -> None:
@@ -412,7 +424,7 @@ class QueueScreen(AppScreen):
         self._say("")
         self._undo_preview(self.history[-1][1])
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
+    @_action_worker("describe an undo")
     def _undo_preview(self, done: tuple[ActionResult, ...]) -> None:
         try:
             text = describe_undo(self.ctx, done)
@@ -436,7 +448,7 @@ class QueueScreen(AppScreen):
         self.phase = "confirming"
         self.app.push_screen(QueueConfirmModal("Undo the last action?", message.text, answered))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-action")
+    @_action_worker("run an undo")
     def _undo(
         self, audit_ids: tuple[int, ...], back: GroupKey, place: Place, initial: int | None
     ) -> None:

@@ -385,7 +385,7 @@ class ReportScreen(AppScreen):
             self._show_progress()
             self.write_export(request, self._view())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def write_export(self, request: ExportRequest, view: GroupView) -> None:
         """The same core call as the CLI's, off the UI thread; its progress comes back as
         a few dozen messages (core reports every few thousand families). `c` (or leaving
