@@ -4,9 +4,9 @@ Random merges, deletes, email changes, invites, undos and writes made outside fa
 over two small organizations whose guardians share addresses, `+tag` and Gmail
 look-alikes among them: after each step the view, patched from the families the step
 touched (or rebuilt, when the store's history says so), must give the same report in
-both scopes (families, groups, look-alike sets, row for row), readiness counts,
-candidate slice and search results as FAM-12 computed from scratch over the store's
-tables.
+every scope (families, groups, look-alike sets, row for row; the groups' keys in that
+order), readiness counts, candidate slice and search results as FAM-12 computed from
+scratch over the store's tables.
 """
 
 from __future__ import annotations
@@ -145,6 +145,11 @@ class LiveView(Acting):
             families, groups = in_order(loose.families, loose.groups, scope)
             assert_frame_equal(families, got.families)
             assert_frame_equal(groups, got.groups)
+            # the keys the queue walks, kept patched (`key_order`), in the report's order
+            keys = truth[scope].groups.select("org_id", "email").rows()
+            assert current.keys(scope, self.ctx.orgs) == keys
+            one = min(self.ctx.orgs)
+            assert current.keys(scope, [one]) == [k for k in keys if k[0] == one]
         key = ["guardian_id"]
         assert_frame_equal(live._plain(current.candidates).sort(key), narrow(logins).sort(key))
         assert current.counts() == counts_truth(truth["primary"], truth["all-logins"], stats)

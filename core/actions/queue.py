@@ -25,6 +25,7 @@ from famtriage.core.actions.queue_progress import FILTER_NAMES, Progress, progre
 from famtriage.core.emails import normalize_email
 from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
+from famtriage.core.report.key_order import GroupKey
 from famtriage.core.report.lookalikes import Lookalike, lookalikes_of
 from famtriage.core.report.readiness import readiness
 from famtriage.core.report.view import KIND_LABELS, group_families
@@ -54,14 +55,11 @@ COMPARED_FIELDS = (
 """The family fields compared side by side; a field whose values differ is highlighted
 (the facts `queue_facts` adds that are worth comparing, too)."""
 
-GroupKey = tuple[int, str]
-"""A group is named by its organization and normalized email."""
-
 
 def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) -> list[GroupKey]:
     """The readiness list's order: FAM-12 groups first, then the other login conflicts,
-    each by organization and email. Skipped groups go to the end (by organization and
-    email) so the engineer meets them again only after everything else."""
+    each by organization and email; only the groups of one recommendation, if asked;
+    skipped groups last (`skipped_last`)."""
     if only not in FILTERS:
         raise ValueError(f"unknown queue filter {only!r}")
     if only != "all":
@@ -70,6 +68,12 @@ def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) 
         pl.col("kind") != "fam12", "org_id", "email"
     )
     keys = list(zip(ordered["org_id"].to_list(), ordered["email"].to_list(), strict=True))
+    return skipped_last(keys, skipped)
+
+
+def skipped_last(keys: list[GroupKey], skipped: frozenset[GroupKey]) -> list[GroupKey]:
+    """Skipped groups go to the end (by organization and email), so the engineer meets
+    them again only after everything else."""
     if not skipped:
         return keys
     return [k for k in keys if k not in skipped] + sorted(k for k in keys if k in skipped)
@@ -214,8 +218,7 @@ class Place:
             return self
         after = self.order[step_index(len(self.order), index, 1)]
         skipped = self.skipped | {key}
-        order = [k for k in self.order if k not in skipped]
-        order += sorted(k for k in self.order if k in skipped)  # as `order_groups` puts them
+        order = skipped_last(list(self.order), skipped)
         return Place(tuple(order), pick(order, after, index), self.only, skipped)
 
     def filtered(self, groups: pl.DataFrame, only: str) -> Place:
@@ -306,7 +309,10 @@ def load_view(
     for _ in range(OPEN_ATTEMPTS):
         current = live.view(ctx.store)
         report = current.report(SCOPE, ctx.orgs, ordered=False)  # the order is ours
-        order = order_groups(report.groups, only, skipped)
+        if only == "all":  # the view keeps it, patched (`key_order`)
+            order = skipped_last(current.keys(SCOPE, ctx.orgs), skipped)
+        else:
+            order = order_groups(report.groups, only, skipped)
         still = _still_listed(skipped, order) if only == "all" else skipped
         place = Place(tuple(order), pick(order, want, hint), only, still)
         progress_now = progress(readiness(ctx), initial)

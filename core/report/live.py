@@ -37,6 +37,7 @@ from famtriage.core.report.fam12 import (
     key_hashes,
     lookalike_sets,
 )
+from famtriage.core.report.key_order import GroupKey, KeyOrder
 from famtriage.core.store.database import Stamp, Store
 from famtriage.core.store.reads import ProgressCallback
 
@@ -109,6 +110,7 @@ class View:
         *,
         candidate_stats: pl.DataFrame | None = None,
         scoped: dict[str, Scoped] | None = None,
+        orders: dict[str, KeyOrder] | None = None,
         saved: bool = True,
     ) -> None:
         self.stamp = stamp
@@ -121,6 +123,7 @@ class View:
         """Whether the snapshot's files hold this view (else `flush` writes them)."""
         self._candidate_stats = candidate_stats
         self._scoped = dict(scoped or {})
+        self._orders = dict(orders or {})
         self._ordered: dict[str, Scoped] = {}
         self._counts: Counts | None = None
         self._lock = threading.RLock()
@@ -173,7 +176,7 @@ class View:
         else:
             answer = self.scoped(scope)
         families, groups, possible = answer.families, answer.groups, answer.possible
-        if not set(self.org_families) | set(self.orgs["org_id"]) <= set(orgs):
+        if not self._sees_all(orgs):
             visible = pl.col("org_id").is_in(list(orgs))
             families, groups, possible = (f.filter(visible) for f in (families, groups, possible))
         if not ordered:
@@ -186,6 +189,17 @@ class View:
             groups=groups,
             possible=possible,
         )
+
+    def keys(self, scope: str, orgs: Iterable[int]) -> list[GroupKey]:
+        """The keys of these organizations' groups in report order (`KeyOrder`)."""
+        with self._lock:
+            if scope not in self._orders:
+                self._orders[scope] = KeyOrder.of(self.scoped(scope).groups, scope)
+            order = self._orders[scope]
+        return order.keys(None if self._sees_all(orgs) else orgs)
+
+    def _sees_all(self, orgs: Iterable[int]) -> bool:
+        return set(self.org_families) | set(self.orgs["org_id"]) <= set(orgs)
 
     def counts(self) -> Counts:
         """Readiness counts, straight from the readiness list's groups: the list the app
@@ -281,9 +295,18 @@ class View:
             [self.candidates.filter(~stale), _shared_among(logins, login_keys, mailbox_keys)]
         )
 
+        with self._lock:  # another thread may be asking this view for a scope
+            answers, kept_orders = dict(self._scoped), dict(self._orders)
         scoped = {
             scope: _patch_scope(answer, candidates, stats, scope, login_keys, mailbox_keys)
-            for scope, answer in self._scoped.items()
+            for scope, answer in answers.items()
+        }
+        redone = pl.col(KEY).is_in(login_keys.implode())
+        orders = {
+            scope: order.patched(
+                answers[scope].groups.filter(redone), scoped[scope].groups.filter(redone), scope
+            )
+            for scope, order in kept_orders.items()
         }
         org_families = dict(self.org_families)
         for org, n in _per_org(gone_stats.group_by("org_id").len(), "len").items():
@@ -298,6 +321,7 @@ class View:
             logins,
             stats,
             scoped=scoped,
+            orders=orders,
             saved=False,
         )
 

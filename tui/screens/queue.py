@@ -67,6 +67,7 @@ from famtriage.tui.messages import (
 )
 from famtriage.tui.modals.prompt import PromptModal
 from famtriage.tui.modals.queue_confirm import QueueConfirmModal
+from famtriage.tui.paint import let_widgets_ask
 from famtriage.tui.screens.base import AppScreen
 from famtriage.tui.screens.queue_keys import BUSY, QUEUE_BINDINGS, refusal, shown_refusal
 from famtriage.tui.widgets.keys_footer import KeysFooter
@@ -210,7 +211,6 @@ class QueueScreen(AppScreen):
             self.note, self.note_error = arrival(message.view, self.want), False
             self.want = None
         await self._show(message.view, self.note, self.note_error)
-        self.phase = "idle"
 
     def open_at(self, key: GroupKey) -> None:
         """Another screen asks for the group `key` (the app brought this queue back, so
@@ -237,6 +237,8 @@ class QueueScreen(AppScreen):
             self.takes = Takes()
         self.select_ahead = 0
         await self.panel.show(view, self.selected, note, error)
+        self.phase = "idle"
+        await let_widgets_ask()  # one layout and paint, not two frames apart
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An unexpected failure: AppScreen's handler (Textual calls it too) shows the
@@ -477,7 +479,6 @@ class QueueScreen(AppScreen):
         self.seq += 1
         self.select_ahead = 0
         await self._show(message.view, note, message.error is not None)
-        self.phase = "idle"
 
 
 def arrival(view: QueueView, want: GroupKey) -> str:
