@@ -46,6 +46,12 @@ SAVE_AFTER_S = 60.0
 this long, and at exit. Not sooner: writing them takes about a second at a million
 families, and a write to the store made meanwhile waits for the disk behind them."""
 
+FOLD_AFTER_S = 2.0
+"""SQLite's write-ahead log is folded into the database (in a thread) once the app has
+written nothing for this long: not on the commit that fills it, which an engineer
+waits for (`Store.checkpoint_later`), nor a minute later, by when a long run of actions
+has grown the log that every read searches."""
+
 SCREENS_BY_VIEW = {
     "report": ReportScreen,
     "search": SearchScreen,
@@ -76,7 +82,7 @@ class FamtriageApp(App[int]):
         self.guard = ControlGuard()
         """Escapes any control character a screen let through (it should find none)."""
         live.hold(ctx.store)  # one view in memory, patched after each write
-        self._save_timer: Timer | None = None
+        self._idle_timers: list[Timer] = []
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         guard = [self.guard] if self.guard.enabled else []
@@ -119,15 +125,23 @@ class FamtriageApp(App[int]):
             event.prevent_default()  # App's own handler, which runs the bindings, is skipped
 
     def wrote(self) -> None:
-        """The store was written from this app: its snapshot's files are written once
-        nothing has been written for a while (never on the way to the next screen)."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_AFTER_S, self._save_snapshot)
+        """The store was written from this app: its log is folded in, and its snapshot's
+        files written, once nothing has been written for a while (never on the way to
+        the next screen)."""
+        for timer in self._idle_timers:
+            timer.stop()
+        self._idle_timers = [
+            self.set_timer(FOLD_AFTER_S, self._fold_log),
+            self.set_timer(SAVE_AFTER_S, self._save_snapshot),
+        ]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save-snapshot")
     def _save_snapshot(self) -> None:
         live.flush(self.ctx.store)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="fold-log")
+    def _fold_log(self) -> None:
+        self.ctx.store.checkpoint()
 
     def on_mount(self) -> None:
         self.ctx.store.on_notice = self.show_notice  # from now on, instead of stderr

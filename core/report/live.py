@@ -451,8 +451,10 @@ def _slot(store: Store) -> _Slot:
 
 
 def hold(store: Store) -> None:
-    """Keep this store's view whole in memory and write its snapshot later (`flush`)."""
+    """Keep this store's view whole in memory and write its snapshot, and fold SQLite's
+    log, later (`flush`)."""
     _slot(store).held = True
+    store.checkpoint_later()
 
 
 def view(store: Store, *, full: bool = False, on_progress: ProgressCallback | None = None) -> View:
@@ -485,8 +487,11 @@ def _current(
 
 def flush(store: Store) -> bool:
     """Write the snapshot's files for the view in memory, if they do not hold it yet;
-    whether anything was written. A failure costs only speed (`Store.notice` says it)."""
+    whether anything was written. A failure costs only speed (`Store.notice` says it).
+    A store held here has its SQLite log folded in too (`Store.checkpoint`)."""
     slot = _SLOTS.get(store)
+    if slot is not None and slot.held:
+        store.checkpoint()
     current = slot.view if slot is not None else None
     if current is None or current.saved or current.logins is None or current.stats is None:
         return False

@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import settle, spy_on
+from pilot_helpers import settle, spy_on, until
 
+from famtriage.tui import app as app_module
 from famtriage.tui.app import FamtriageApp
 from famtriage.tui.screens.dashboard import DashboardScreen
 from famtriage.tui.widgets.frame_table import FrameTable
@@ -42,3 +43,25 @@ async def test_a_snapshot_rebuilt_on_opening_shows_its_progress(
         assert seen[0] == (0, 7) and seen[-1] == (7, 7)
         assert not app.screen.query_one("#orgs-progress").display
         assert app.screen.query_one("#orgs", FrameTable).row_count == 2
+
+
+async def test_after_writes_the_log_is_folded_in_then_the_snapshot_saved_once_idle(
+    app: FamtriageApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's log is folded in (`Store.checkpoint`) and the snapshot's files written
+    (`live.flush`) in threads once the app has written nothing for a while: each write
+    starts the wait again, so a run of actions pays for neither."""
+    monkeypatch.setattr(app_module, "FOLD_AFTER_S", 0.2)
+    monkeypatch.setattr(app_module, "SAVE_AFTER_S", 0.4)
+    done: list[str] = []
+    monkeypatch.setattr(app.ctx.store, "checkpoint", lambda: done.append("fold"))
+    monkeypatch.setattr(app_module.live, "flush", lambda store: done.append("save"))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            app.wrote()
+            await pilot.pause(0.1)
+        assert done == []
+        await until(pilot, lambda: len(done) == 2)
+        await pilot.pause(0.3)
+    assert done == ["fold", "save"]  # each once, after the last write
