@@ -134,7 +134,7 @@ class PrivateFolder:
         with os.fdopen(fd, "rb") as f:
             return f.read()
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes | memoryview) -> None:
         """Replace `name` with `data` through a fresh 0600 temp file: all or nothing.
         An OSError (a full disk) names the file it was for."""
         target = self.path / name

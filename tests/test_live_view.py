@@ -233,3 +233,18 @@ def test_the_app_folds_sqlites_log_in_when_idle_not_on_a_commit(store: Store, ct
     with store.engine.connect() as conn:
         busy, log, done = driver(conn).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert (busy, log) == (0, done)
+
+
+@pytest.mark.parametrize("patched", [False, True])
+def test_a_rebuild_or_patch_hands_every_login_only_to_who_asks(
+    store: Store, ctx: Context, patched: bool
+) -> None:
+    """The CLI asks for the light view: it must not keep a million families' logins and
+    counts beside it (its cold `readiness` peaked over 1 GB)."""
+    if patched:
+        snapshot.read(store)
+        merge(ctx, 1001, [1002, 1003])
+    light, whole = snapshot.read(store), snapshot.read(store, full=True)
+    assert (light.logins, light.stats) == (None, None)
+    assert whole.logins is not None and whole.stats is not None
+    assert not live.View.from_snapshot(light).full

@@ -132,12 +132,20 @@ def read(
                     [_read(folder, "stats", token).filter(keep), frames.family_stats(fresh)]
                 )
                 snap = _write(store, folder if persist else None, now, every, stats, orgs)
-                return Loaded(snap, every, stats, persist)
+                return _loaded(snap, every, stats, persist, full)
         except (OSError, pl.exceptions.PolarsError):
             pass  # a missing or damaged file: rebuild from the store below
     every, stats = store_frames.read(store, on_progress)  # aggregated by the database
     snap = _write(store, folder if persist else None, now, every, stats, orgs)
-    return Loaded(snap, every, stats, persist)
+    return _loaded(snap, every, stats, persist, full)
+
+
+def _loaded(
+    snap: Snapshot, every: pl.DataFrame, stats: pl.DataFrame, saved: bool, full: bool
+) -> Loaded:
+    """Every login and count only when asked for: a caller that keeps them by mistake
+    holds a million families' logins twice (the CLI's rebuild peaked over 1 GB)."""
+    return Loaded(snap, every, stats, saved) if full else Loaded(snap, None, None, saved)
 
 
 def save(store: Store, snap: Snapshot, every: pl.DataFrame, stats: pl.DataFrame) -> None:
@@ -297,7 +305,7 @@ def _persist_locked(
         for name, frame in files.items():
             buffer = io.BytesIO()  # whole in memory first: a full disk is then an OSError
             frame.write_parquet(buffer)
-            folder.write(f"{name}.{token}.parquet", buffer.getvalue())
+            folder.write(f"{name}.{token}.parquet", buffer.getbuffer())  # not a copy
         folder.write(_STAMP, json.dumps({**record, "files": token}).encode())
     except OSError as exc:
         why = exc.strerror or str(exc)
