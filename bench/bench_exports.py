@@ -83,13 +83,15 @@ def in_process(rows: int, runs: int, folder: Path) -> None:
 
 
 def _last_task(python: str, store: str) -> int:
+    """The latest report task (`report -o` also records its export as a task)."""
     listed = subprocess.run(
         [python, "-m", "famtriage.tui.cli.main", "--db", store, "tasks", "--json"],
         capture_output=True,
         check=True,
         cwd=ROOT,
     )
-    return int(json.loads(listed.stdout)["tasks"][0]["task_id"])
+    tasks = json.loads(listed.stdout)["tasks"]
+    return next(int(t["task_id"]) for t in tasks if t.get("kind") != "export")
 
 
 def whole(store: str, runs: int, folder: Path, python: str, label: str) -> None:
