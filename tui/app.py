@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -51,6 +52,9 @@ FOLD_AFTER_S = 2.0
 written nothing for this long: not on the commit that fills it, which an engineer
 waits for (`Store.checkpoint_later`), nor a minute later, by when a long run of actions
 has grown the log that every read searches."""
+FOLD_WITHIN_S = 20.0
+"""Nor later than this after the first write it holds: a long run of actions, each
+within two seconds of the last, folds it meanwhile (in a thread, as it runs)."""
 
 SCREENS_BY_VIEW = {
     "report": ReportScreen,
@@ -83,6 +87,8 @@ class FamtriageApp(App[int]):
         """Escapes any control character a screen let through (it should find none)."""
         live.hold(ctx.store)  # one view in memory, patched after each write
         self._idle_timers: list[Timer] = []
+        self._unfolded_since: float | None = None
+        """When the first write not yet folded in was made (`wrote`)."""
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         guard = [self.guard] if self.guard.enabled else []
@@ -128,16 +134,24 @@ class FamtriageApp(App[int]):
         """The store was written from this app: its log is folded in, and its snapshot's
         files written, once nothing has been written for a while (never on the way to
         the next screen)."""
+        now = time.monotonic()
+        if self._unfolded_since is None:
+            self._unfolded_since = now
+        fold_in = min(FOLD_AFTER_S, max(self._unfolded_since + FOLD_WITHIN_S - now, 0.0))
         for timer in self._idle_timers:
             timer.stop()
         self._idle_timers = [
-            self.set_timer(FOLD_AFTER_S, self._fold_log),
+            self.set_timer(fold_in, self._fold),
             self.set_timer(SAVE_AFTER_S, self._save_snapshot),
         ]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save-snapshot")
     def _save_snapshot(self) -> None:
         live.flush(self.ctx.store)
+
+    def _fold(self) -> None:
+        self._unfolded_since = None
+        self._fold_log()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="fold-log")
     def _fold_log(self) -> None:

@@ -51,11 +51,9 @@ async def test_after_writes_the_log_is_folded_in_then_the_snapshot_saved_once_id
     """SQLite's log is folded in (`Store.checkpoint`) and the snapshot's files written
     (`live.flush`) in threads once the app has written nothing for a while: each write
     starts the wait again, so a run of actions pays for neither."""
-    monkeypatch.setattr(app_module, "FOLD_AFTER_S", 0.2)
-    monkeypatch.setattr(app_module, "SAVE_AFTER_S", 0.4)
-    done: list[str] = []
-    monkeypatch.setattr(app.ctx.store, "checkpoint", lambda: done.append("fold"))
-    monkeypatch.setattr(app_module.live, "flush", lambda store: done.append("save"))
+    monkeypatch.setattr(app_module, "FOLD_AFTER_S", 1.0)
+    monkeypatch.setattr(app_module, "SAVE_AFTER_S", 1.5)
+    done = _spy_idle_work(app, monkeypatch)
     async with app.run_test() as pilot:
         await settle(pilot)
         for _ in range(3):
@@ -65,3 +63,28 @@ async def test_after_writes_the_log_is_folded_in_then_the_snapshot_saved_once_id
         await until(pilot, lambda: len(done) == 2)
         await pilot.pause(0.3)
     assert done == ["fold", "save"]  # each once, after the last write
+
+
+async def test_a_long_run_of_writes_folds_the_log_in_meanwhile(
+    app: FamtriageApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes that never pause long enough still have the log folded in, at the latest
+    `FOLD_WITHIN_S` after the first of them."""
+    monkeypatch.setattr(app_module, "FOLD_AFTER_S", 10.0)
+    monkeypatch.setattr(app_module, "FOLD_WITHIN_S", 0.3)
+    done = _spy_idle_work(app, monkeypatch)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.wrote()
+        await until(pilot, lambda: done == ["fold"])
+        for _ in range(3):
+            app.wrote()  # the next run starts its own count
+            await pilot.pause(0.05)
+        await until(pilot, lambda: done == ["fold", "fold"])
+
+
+def _spy_idle_work(app: FamtriageApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    done: list[str] = []
+    monkeypatch.setattr(app.ctx.store, "checkpoint", lambda: done.append("fold"))
+    monkeypatch.setattr(app_module.live, "flush", lambda store: done.append("save"))
+    return done
