@@ -25,7 +25,7 @@ from famtriage.core.actions.queue_progress import FILTER_NAMES, Progress, progre
 from famtriage.core.emails import normalize_email
 from famtriage.core.report import live
 from famtriage.core.report.fam12 import Report
-from famtriage.core.report.key_order import GroupKey
+from famtriage.core.report.key_order import GroupKey, KeyOrder
 from famtriage.core.report.lookalikes import Lookalike, lookalikes_of
 from famtriage.core.report.readiness import readiness
 from famtriage.core.report.view import KIND_LABELS, group_families
@@ -64,11 +64,7 @@ def order_groups(groups: pl.DataFrame, only: str, skipped: frozenset[GroupKey]) 
         raise ValueError(f"unknown queue filter {only!r}")
     if only != "all":
         groups = groups.filter(pl.col("action") == only)
-    ordered = groups.select("org_id", "email", "kind").sort(
-        pl.col("kind") != "fam12", "org_id", "email"
-    )
-    keys = list(zip(ordered["org_id"].to_list(), ordered["email"].to_list(), strict=True))
-    return skipped_last(keys, skipped)
+    return skipped_last(KeyOrder.of(groups, SCOPE).keys(), skipped)
 
 
 def skipped_last(keys: list[GroupKey], skipped: frozenset[GroupKey]) -> list[GroupKey]:

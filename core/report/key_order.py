@@ -21,8 +21,9 @@ GroupKey = tuple[int, str]
 
 
 def _leads(scope: str) -> pl.Expr:
-    """The groups listed first: the readiness list's FAM-12 groups (`fam12.in_order`)."""
-    return pl.col("kind") == "fam12" if scope == "readiness" else pl.col("org_id").is_not_null()
+    """The groups listed first: the readiness list's FAM-12 groups (`fam12.in_order`);
+    in the other scopes, every group (one sorted list)."""
+    return pl.col("kind") == "fam12" if scope == "readiness" else pl.repeat(True, pl.len())
 
 
 def _sorted_keys(groups: pl.DataFrame) -> list[GroupKey]:
